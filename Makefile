@@ -1,0 +1,24 @@
+# The two commands of the README's quick start. Each installs what it needs first.
+.PHONY: demo test deps bench
+
+SUDO := $(shell [ "$$(id -u)" = "0" ] || echo sudo)
+
+# Installs GMP and OpenSSL development files with apt-get, only when they are missing.
+deps:
+	@if ! pkg-config --exists gmp openssl 2>/dev/null || [ ! -f /usr/include/gmp.h ] && [ ! -f /usr/include/x86_64-linux-gnu/gmp.h ]; then \
+		echo "Installing libgmp-dev libssl-dev pkg-config with apt-get"; \
+		$(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq libgmp-dev libssl-dev pkg-config; \
+	fi
+
+# Runs the whole local consortium end to end on the bundled sample data.
+demo: deps
+	swift run -c release apiary-coordinator demo
+
+# Runs the test suite.
+test: deps
+	swift build --build-tests
+	swift test --skip-build --parallel
+
+# Release-built benchmarks; figures go to docs/PERFORMANCE.md.
+bench: deps
+	swift run -c release apiary-bench paillier

@@ -1,0 +1,68 @@
+// swift-tools-version:6.0
+// Apiary: federated, privacy-preserving synthetic data. No Swift package dependencies:
+// the only external code is the system's GMP and OpenSSL 3, wrapped in Sources/CGMP and
+// Sources/COpenSSL and imported only by Shared.
+import PackageDescription
+
+let package = Package(
+    name: "Apiary",
+    platforms: [.macOS(.v14)],
+    products: [
+        .executable(name: "apiary-coordinator", targets: ["apiary-coordinator"]),
+        .executable(name: "apiary-agent", targets: ["apiary-agent"]),
+        .executable(name: "apiary-bench", targets: ["apiary-bench"]),
+    ],
+    targets: [
+        .systemLibrary(
+            name: "CGMP",
+            path: "Sources/CGMP",
+            pkgConfig: "gmp",
+            providers: [.apt(["libgmp-dev"])]
+        ),
+        .systemLibrary(
+            name: "COpenSSL",
+            path: "Sources/COpenSSL",
+            pkgConfig: "openssl",
+            providers: [.apt(["libssl-dev"])]
+        ),
+        .target(
+            name: "Shared",
+            dependencies: ["CGMP", "COpenSSL"],
+            path: "Sources/Shared"
+        ),
+        // Logic of each executable lives in a library so tests can drive it; main.swift stays thin.
+        .target(
+            name: "CoordinatorKit",
+            dependencies: ["Shared"],
+            path: "Sources/Coordinator",
+            exclude: ["main"]
+        ),
+        .executableTarget(
+            name: "apiary-coordinator",
+            dependencies: ["CoordinatorKit", "Shared"],
+            path: "Sources/Coordinator/main"
+        ),
+        .target(
+            name: "AgentKit",
+            dependencies: ["Shared"],
+            path: "Sources/Agent",
+            exclude: ["main"]
+        ),
+        .executableTarget(
+            name: "apiary-agent",
+            dependencies: ["AgentKit", "Shared"],
+            path: "Sources/Agent/main"
+        ),
+        .executableTarget(
+            name: "apiary-bench",
+            dependencies: ["Shared", "CoordinatorKit", "AgentKit"],
+            path: "Sources/Bench"
+        ),
+        .testTarget(
+            name: "SharedTests",
+            dependencies: ["Shared"],
+            path: "Tests/SharedTests"
+        ),
+    ],
+    swiftLanguageModes: [.v6]
+)

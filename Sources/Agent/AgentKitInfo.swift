@@ -1,0 +1,1 @@
+public enum AgentKitInfo { public static let name = "apiary-agent" }

@@ -1,0 +1,1 @@
+public enum CoordinatorKitInfo { public static let name = "apiary-coordinator" }
