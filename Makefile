@@ -5,7 +5,7 @@ SUDO := $(shell [ "$$(id -u)" = "0" ] || echo sudo)
 
 # Installs GMP and OpenSSL development files with apt-get, only when they are missing.
 deps:
-	@if ! pkg-config --exists gmp openssl 2>/dev/null || [ ! -f /usr/include/gmp.h ] && [ ! -f /usr/include/x86_64-linux-gnu/gmp.h ]; then \
+	@if ! pkg-config --exists gmp openssl 2>/dev/null; then \
 		echo "Installing libgmp-dev libssl-dev pkg-config with apt-get"; \
 		$(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq libgmp-dev libssl-dev pkg-config; \
 	fi
