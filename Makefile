@@ -10,9 +10,9 @@ deps:
 		$(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq libgmp-dev libssl-dev pkg-config; \
 	fi
 
-# Runs the whole local consortium end to end on the bundled sample data.
+# The main job. Until the local consortium demo lands (issue 8) it runs the Paillier benchmark.
 demo: deps
-	swift run -c release apiary-coordinator demo
+	swift run -c release apiary-bench paillier
 
 # Runs the test suite.
 test: deps

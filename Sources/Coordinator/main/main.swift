@@ -1,1 +1,31 @@
-print("apiary-coordinator")
+import CoordinatorKit
+import Foundation
+import Shared
+
+// apiary-coordinator: the consortium operator's program. Logic lives in CoordinatorKit.
+let usage = """
+Usage: apiary-coordinator <command> [options]
+
+Commands:
+  paillier-selftest  print a throw-away key and sample ciphertexts (development cross-checks)
+
+Run `apiary-coordinator <command> --help` for a command's options.
+"""
+
+let arguments = Array(CommandLine.arguments.dropFirst())
+guard let command = arguments.first, command != "--help", command != "-h" else {
+    print(usage)
+    exit(arguments.isEmpty ? 2 : 0)
+}
+let rest = Array(arguments.dropFirst())
+do {
+    switch command {
+    case "paillier-selftest": print(try PaillierSelfTestCommand.run(rest))
+    default:
+        FileHandle.standardError.write(Data("apiary-coordinator: unknown command '\(command)'\n\n\(usage)\n".utf8))
+        exit(2)
+    }
+} catch {
+    FileHandle.standardError.write(Data("apiary-coordinator \(command): \(error)\n".utf8))
+    exit(1)
+}

@@ -1,4 +1,5 @@
 import Foundation
+internal import CGMP
 
 /// A Paillier private key (p, q) with the CRT constants for fast decryption.
 ///
@@ -51,6 +52,9 @@ public struct PaillierPrivateKey: Sendable {
         qInverseModP = inverse
     }
 
+    /// The secret primes (p, q), for serialisation and dealing key shares. Handle as secret.
+    public var factors: (p: BigUInt, q: BigUInt) { (p, q) }
+
     /// Decrypts a ciphertext of this key to its plaintext in [0, n).
     public func decrypt(_ ciphertext: PaillierCiphertext) -> BigUInt {
         let mp = half(ciphertext.value, prime: p, primeSquared: pSquared, exponent: pMinusOne, h: hp)
@@ -66,10 +70,17 @@ public struct PaillierPrivateKey: Sendable {
         ParallelMap.map(ciphertexts.count, threads: threads) { decrypt(ciphertexts[$0]) }
     }
 
+    /// L_p(c^(p-1) mod p^2) * h_p mod p on raw GMP temporaries (this is the hot path).
     private func half(_ c: BigUInt, prime: BigUInt, primeSquared: BigUInt, exponent: BigUInt, h: BigUInt) -> BigUInt {
-        let reduced = c % primeSquared
-        let lifted = reduced.powerSecret(exponent, modulo: primeSquared)
-        let l = lifted.subtracting(1) / prime
-        return l.multiplied(by: h, modulo: prime)
+        BigUInt.make { out in
+            let scratch = MPZScratch(count: 1)
+            let t = scratch[0]
+            __gmpz_mod(t, c.mpz, primeSquared.mpz)
+            __gmpz_powm_sec(t, t, exponent.mpz, primeSquared.mpz)
+            __gmpz_sub_ui(t, t, 1)
+            __gmpz_divexact(t, t, prime.mpz)
+            __gmpz_mul(t, t, h.mpz)
+            __gmpz_mod(out, t, prime.mpz)
+        }
     }
 }

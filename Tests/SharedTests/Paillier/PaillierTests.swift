@@ -72,11 +72,11 @@ struct PaillierTests {
             #expect(publicKey.table.power(a) == publicKey.hs.power(a, modulo: publicKey.nSquared))
         }
         #expect(publicKey.table.power(BigUInt()) == BigUInt(1))
-        // Table size is a function of the sizes only: 448-bit exponent, w = 8, 4096-bit n^2.
+        // Table size is a function of the sizes only: 448-bit exponent, w = 9, 4096-bit n^2.
         #expect(PaillierParameters.shortExponentBits(modulusBits: 2048) == 448)
-        let bytes2048 = (448 / 8) * 255 * (4096 / 8)
+        let bytes2048 = ((448 + 8) / 9) * 511 * (4096 / 8)
         #expect(bytes2048 <= 16 * 1024 * 1024)
-        #expect(publicKey.fixedBaseTableBytes == (256 / 8) * 255 * (1024 / 8))
+        #expect(publicKey.fixedBaseTableBytes == ((256 + 8) / 9) * 511 * (1024 / 8))
     }
 
     @Test("keys and ciphertext vectors round-trip through the binary format")

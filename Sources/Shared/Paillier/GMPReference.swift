@@ -1,0 +1,68 @@
+internal import CGMP
+
+/// Reference operations written directly against GMP, with no Apiary layering, so benchmarks
+/// can report Apiary's speed as a ratio to what the library itself allows in the same run.
+public enum GMPReference {
+    /// Plain Paillier encryption core: r^n mod n^2 with `mpz_powm`.
+    public static func powmRn(r: BigUInt, n: BigUInt, nSquared: BigUInt) -> BigUInt {
+        BigUInt.make { __gmpz_powm($0, r.mpz, n.mpz, nSquared.mpz) }
+    }
+
+    /// Textbook CRT decryption with `mpz_powm` (variable time) and precomputed constants.
+    public struct CRTDecryptor: Sendable {
+        let p, q, pSquared, qSquared, pMinusOne, qMinusOne, hp, hq, qInverse: BigUInt
+
+        public init(p: BigUInt, q: BigUInt) {
+            self.p = p; self.q = q
+            pSquared = p.squared; qSquared = q.squared
+            pMinusOne = p.subtracting(1); qMinusOne = q.subtracting(1)
+            let g = (p * q).adding(1)
+            hp = ((g.power(pMinusOne, modulo: pSquared).subtracting(1)) / p).inverse(modulo: p)!
+            hq = ((g.power(qMinusOne, modulo: qSquared).subtracting(1)) / q).inverse(modulo: q)!
+            qInverse = q.inverse(modulo: p)!
+        }
+
+        /// Decrypts with plain GMP calls on raw integers.
+        public func decrypt(_ c: BigUInt) -> BigUInt {
+            BigUInt.make { out in
+                let scratch = MPZScratch(count: 3)
+                let t = scratch[0], mp = scratch[1], mq = scratch[2]
+                __gmpz_mod(t, c.mpz, pSquared.mpz)
+                __gmpz_powm(t, t, pMinusOne.mpz, pSquared.mpz)
+                __gmpz_sub_ui(t, t, 1)
+                __gmpz_divexact(t, t, p.mpz)
+                __gmpz_mul(t, t, hp.mpz)
+                __gmpz_mod(mp, t, p.mpz)
+                __gmpz_mod(t, c.mpz, qSquared.mpz)
+                __gmpz_powm(t, t, qMinusOne.mpz, qSquared.mpz)
+                __gmpz_sub_ui(t, t, 1)
+                __gmpz_divexact(t, t, q.mpz)
+                __gmpz_mul(t, t, hq.mpz)
+                __gmpz_mod(mq, t, q.mpz)
+                __gmpz_sub(t, mp, mq)
+                __gmpz_mul(t, t, qInverse.mpz)
+                __gmpz_mod(t, t, p.mpz)
+                __gmpz_mul(t, t, q.mpz)
+                __gmpz_add(out, t, mq)
+            }
+        }
+    }
+
+    /// Ciphertext addition core: multiply then reduce mod n^2.
+    public static func mulmod(_ a: BigUInt, _ b: BigUInt, modulus: BigUInt) -> BigUInt {
+        BigUInt.make {
+            __gmpz_mul($0, a.mpz, b.mpz)
+            __gmpz_mod($0, $0, modulus.mpz)
+        }
+    }
+
+    /// Plain `mpz_powm`, for exponentiation references.
+    public static func powm(_ base: BigUInt, _ exponent: BigUInt, modulus: BigUInt) -> BigUInt {
+        BigUInt.make { __gmpz_powm($0, base.mpz, exponent.mpz, modulus.mpz) }
+    }
+}
+
+extension PaillierPrivateKey {
+    /// A reference decryptor over the same primes (benchmarks only).
+    public var referenceDecryptor: GMPReference.CRTDecryptor { GMPReference.CRTDecryptor(p: p, q: q) }
+}
