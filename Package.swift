@@ -63,6 +63,12 @@ let package = Package(
             dependencies: ["Shared"],
             path: "Tests/SharedTests"
         ),
+        // Loopback-only tests that start servers and processes themselves.
+        .testTarget(
+            name: "IntegrationTests",
+            dependencies: ["Shared", "CoordinatorKit", "AgentKit"],
+            path: "Tests/IntegrationTests"
+        ),
     ],
     swiftLanguageModes: [.v6]
 )

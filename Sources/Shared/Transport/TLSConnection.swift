@@ -1,0 +1,146 @@
+internal import COpenSSL
+import Foundation
+
+/// One TLS connection: owns its `SSL`, keeps its context and socket alive, and exposes
+/// blocking reads and writes (the socket's timeouts bound each call).
+public final class TLSConnection: @unchecked Sendable {
+    private let ssl: OpaquePointer
+    private let context: TLSContext
+    public let socket: Socket
+    /// The verified peer, read from its certificate after the handshake.
+    public private(set) var peer: PeerIdentity?
+
+    private init(ssl: OpaquePointer, context: TLSContext, socket: Socket) {
+        self.ssl = ssl
+        self.context = context
+        self.socket = socket
+    }
+
+    deinit { SSL_free(ssl) }
+
+    /// Runs the server side of the handshake on an accepted socket.
+    public static func accept(_ socket: Socket, context: TLSContext) throws -> TLSConnection {
+        let connection = try make(socket, context: context)
+        OpenSSLError.clear()
+        guard SSL_accept(connection.ssl) == 1 else {
+            throw OpenSSLError.make("TLS handshake with a client")
+        }
+        connection.peer = try connection.readPeerIdentity()
+        return connection
+    }
+
+    /// Runs the client side of the handshake, verifying that the server's certificate names `host`.
+    public static func connect(_ socket: Socket, context: TLSContext, host: String) throws -> TLSConnection {
+        let connection = try make(socket, context: context)
+        guard let parameters = SSL_get0_param(connection.ssl) else { throw OpenSSLError.make("SSL_get0_param") }
+        let isIP = host.allSatisfy { $0.isNumber || $0 == "." } || host.contains(":")
+        if isIP {
+            guard X509_VERIFY_PARAM_set1_ip_asc(parameters, host) == 1 else { throw OpenSSLError.make("expecting server IP \(host)") }
+        } else {
+            guard X509_VERIFY_PARAM_set1_host(parameters, host, 0) == 1 else { throw OpenSSLError.make("expecting server name \(host)") }
+            _ = apiary_ssl_set_tlsext_host_name(connection.ssl, host)
+        }
+        OpenSSLError.clear()
+        guard SSL_connect(connection.ssl) == 1 else {
+            let verify = SSL_get_verify_result(connection.ssl)
+            let detail = verify == X509_V_OK ? "" : " (certificate: \(String(cString: X509_verify_cert_error_string(verify))))"
+            let error = OpenSSLError.make("TLS handshake with \(host)")
+            throw ApiaryError(error.code, error.reason + detail)
+        }
+        connection.peer = try connection.readPeerIdentity()
+        return connection
+    }
+
+    private static func make(_ socket: Socket, context: TLSContext) throws -> TLSConnection {
+        guard let ssl = SSL_new(context.pointer) else { throw OpenSSLError.make("SSL_new") }
+        guard SSL_set_fd(ssl, socket.descriptor) == 1 else {
+            SSL_free(ssl)
+            throw OpenSSLError.make("SSL_set_fd")
+        }
+        return TLSConnection(ssl: ssl, context: context, socket: socket)
+    }
+
+    /// Reads up to `maximum` bytes; empty at orderly end of stream; throws on timeout or error.
+    public func read(maximum: Int = 64 * 1024) throws -> [UInt8] {
+        var buffer = [UInt8](repeating: 0, count: maximum)
+        var count = 0
+        let ok = buffer.withUnsafeMutableBytes { SSL_read_ex(ssl, $0.baseAddress, maximum, &count) }
+        if ok == 1 { return Array(buffer[0..<count]) }
+        let reason = SSL_get_error(ssl, 0)
+        let savedErrno = errno
+        OpenSSLError.clear()
+        switch reason {
+        case SSL_ERROR_ZERO_RETURN: return []
+        case SSL_ERROR_SYSCALL where savedErrno == 0: return []  // peer closed without close_notify
+        case SSL_ERROR_WANT_READ, SSL_ERROR_WANT_WRITE:
+            throw ApiaryError(.io, "read timed out")
+        case SSL_ERROR_SYSCALL where savedErrno == EAGAIN || savedErrno == EWOULDBLOCK:
+            throw ApiaryError(.io, "read timed out")
+        default:
+            throw ApiaryError(.io, "TLS read failed (error \(reason), errno \(savedErrno))")
+        }
+    }
+
+    /// Writes all of `bytes`.
+    public func write(_ bytes: [UInt8]) throws {
+        var offset = 0
+        while offset < bytes.count {
+            var written = 0
+            let ok = bytes.withUnsafeBytes { raw in
+                SSL_write_ex(ssl, raw.baseAddress! + offset, bytes.count - offset, &written)
+            }
+            guard ok == 1 else {
+                let reason = SSL_get_error(ssl, 0)
+                OpenSSLError.clear()
+                throw ApiaryError(.io, "TLS write failed (error \(reason))")
+            }
+            offset += written
+        }
+    }
+
+    /// Sends close_notify (best effort) and closes the socket.
+    public func close() {
+        _ = SSL_shutdown(ssl)
+        OpenSSLError.clear()
+        socket.close()
+    }
+
+    private func readPeerIdentity() throws -> PeerIdentity {
+        guard let certificate = SSL_get1_peer_certificate(ssl) else {
+            throw ApiaryError(.verificationFailed, "the peer presented no certificate")
+        }
+        defer { X509_free(certificate) }
+        guard SSL_get_verify_result(ssl) == X509_V_OK else {
+            throw ApiaryError(.verificationFailed, "the peer's certificate did not verify against the consortium CA")
+        }
+        return try CertificateFields.identity(of: certificate)
+    }
+}
+
+/// Reads Apiary's identity fields (CN, OU, O) and the fingerprint from an X509.
+enum CertificateFields {
+    static func identity(of certificate: OpaquePointer) throws -> PeerIdentity {
+        guard let subject = X509_get_subject_name(certificate) else {
+            throw ApiaryError(.verificationFailed, "the peer's certificate has no subject")
+        }
+        func field(_ nid: Int32) -> String? {
+            let index = X509_NAME_get_index_by_NID(subject, nid, -1)
+            guard index >= 0, let entry = X509_NAME_get_entry(subject, index), let data = X509_NAME_ENTRY_get_data(entry) else { return nil }
+            var utf8: UnsafeMutablePointer<UInt8>? = nil
+            let length = ASN1_STRING_to_UTF8(&utf8, data)
+            guard length >= 0, let utf8 else { return nil }
+            defer { apiary_openssl_free(utf8) }
+            return String(decoding: UnsafeBufferPointer(start: utf8, count: Int(length)), as: UTF8.self)
+        }
+        guard let name = field(NID_commonName), !name.isEmpty else {
+            throw ApiaryError(.verificationFailed, "the peer's certificate has no common name")
+        }
+        guard let roleText = field(NID_organizationalUnitName), let role = PeerIdentity.Role(rawValue: roleText) else {
+            throw ApiaryError(.verificationFailed, "the peer's certificate names no Apiary role (OU must be agent, researcher, coordinator or operator)")
+        }
+        var digest = [UInt8](repeating: 0, count: 32)
+        var length: UInt32 = 0
+        guard X509_digest(certificate, EVP_sha256(), &digest, &length) == 1 else { throw OpenSSLError.make("X509_digest") }
+        return PeerIdentity(name: name, role: role, consortium: field(NID_organizationName) ?? "", fingerprint: digest.hexString)
+    }
+}
