@@ -63,6 +63,11 @@ let package = Package(
             dependencies: ["Shared"],
             path: "Tests/SharedTests"
         ),
+        .testTarget(
+            name: "CoordinatorTests",
+            dependencies: ["CoordinatorKit", "Shared"],
+            path: "Tests/CoordinatorTests"
+        ),
         // Loopback-only tests that start servers and processes themselves.
         .testTarget(
             name: "IntegrationTests",
