@@ -34,9 +34,11 @@ public final class BufferedRandom: RandomSource, @unchecked Sendable {
                     position = 0
                 }
                 let chunk = min(output.count - written, buffer.count - position)
-                for offset in 0..<chunk {
-                    output[written + offset] = buffer[position + offset]
-                    buffer[position + offset] = 0
+                buffer.withUnsafeMutableBytes { raw in
+                    let start = raw.baseAddress!.advanced(by: position)
+                    output.baseAddress!.advanced(by: written).copyMemory(from: start, byteCount: chunk)
+                    // Bytes handed out are noise; do not leave a second copy behind.
+                    start.initializeMemory(as: UInt8.self, repeating: 0, count: chunk)
                 }
                 position += chunk
                 written += chunk
