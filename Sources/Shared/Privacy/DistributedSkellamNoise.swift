@@ -13,8 +13,9 @@ public struct DistributedSkellamNoise: Sendable, Codable, Equatable {
     public let quorum: Int
     /// The total per-coordinate Poisson mean the release must carry at quorum.
     public let targetTotalMu: Double
-    /// L1 and L2 sensitivity of one record's contribution to the summed integer vector.
+    /// L1 sensitivity of one record's contribution to the summed integer vector.
     public let l1: Double
+    /// L2 sensitivity of one record's contribution to the summed integer vector.
     public let l2: Double
     /// One agent's share of mu (per coordinate, per side of the Skellam difference).
     public let perAgentMu: ExactRational

@@ -24,6 +24,16 @@ public struct RDPCurve: Hashable, Sendable, Codable {
         self.values = values
     }
 
+    private enum CodingKeys: String, CodingKey { case orders, values }
+
+    /// Decodes {"orders": [...], "values": [...]} and validates it like `init(grid:values:)`,
+    /// so a damaged or edited budget record cannot smuggle in negative spending.
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        let grid = try RDPOrderGrid(orders: try container.decode([Double].self, forKey: .orders))
+        try self.init(grid: grid, values: try container.decode([Double].self, forKey: .values))
+    }
+
     init(unchecked orders: [Double], values: [Double]) {
         self.orders = orders
         self.values = values
