@@ -7,6 +7,7 @@ Usage: apiary-bench <benchmark> [options]
 
 Benchmarks (each accepts --help and --json):
   paillier     Paillier encryption, packing, decryption and homomorphic operations
+  privacy      RDP accountant queries per second and calibration time
 """
 
 let arguments = Array(CommandLine.arguments.dropFirst())
@@ -18,6 +19,13 @@ do {
     let rest = Array(arguments.dropFirst())
     switch name {
     case "paillier": print(try PaillierBench.run(rest))
+    case "privacy":
+        if CommandLineOptions.wantsHelp(rest) {
+            print("Usage: apiary-bench privacy [--json]\n\nMeasures accountant queries/s (T-step subsampled Gaussian on the default order grid plus conversion) and calibration time.")
+        } else {
+            let options = try CommandLineOptions(rest, valued: [], flags: ["json"])
+            print(PrivacyBench.run(json: options.has("json")))
+        }
     default:
         FileHandle.standardError.write(Data("apiary-bench: unknown benchmark '\(name)'\n\n\(usage)\n".utf8))
         exit(2)

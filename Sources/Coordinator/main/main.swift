@@ -7,6 +7,7 @@ let usage = """
 Usage: apiary-coordinator <command> [options]
 
 Commands:
+  privacy            epsilon of a mechanism's compositions, or the noise a target epsilon needs
   paillier-selftest  print a throw-away key and sample ciphertexts (development cross-checks)
 
 Run `apiary-coordinator <command> --help` for a command's options.
@@ -20,6 +21,7 @@ guard let command = arguments.first, command != "--help", command != "-h" else {
 let rest = Array(arguments.dropFirst())
 do {
     switch command {
+    case "privacy": print(try PrivacyCommand.run(rest))
     case "paillier-selftest": print(try PaillierSelfTestCommand.run(rest))
     default:
         FileHandle.standardError.write(Data("apiary-coordinator: unknown command '\(command)'\n\n\(usage)\n".utf8))
