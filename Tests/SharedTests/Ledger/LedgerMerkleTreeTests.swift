@@ -40,7 +40,7 @@ private enum NaiveMerkle {
 }
 
 @Suite("Ledger Merkle tree (RFC 9162)")
-struct MerkleTreeTests {
+struct LedgerMerkleTreeTests {
     static let standardLeaves: [[UInt8]] = ["", "00", "10", "2021", "3031", "40414243", "5051525354555657",
                                             "606162636465666768696a6b6c6d6e6f"].map { [UInt8](hexString: $0)! }
 
