@@ -12,6 +12,7 @@ public final class LedgerAppender: @unchecked Sendable {
     private let coordinatorId: String
     private let coordinatorKey: Ed25519PrivateKey
     private let clock: @Sendable () -> UInt64
+    private var poisoned: ApiaryError?
 
     /// Opens the appender over the records already in `store` (or `records` for an in-memory
     /// ledger when `store` is nil), re-verifying them fully first: a coordinator must never
@@ -41,28 +42,52 @@ public final class LedgerAppender: @unchecked Sendable {
     @discardableResult
     public func append(_ entry: LedgerEntry) throws -> Endorsement {
         try lock.withLock {
+            if let poisoned { throw poisoned }
             let index = storedLedger.size
             let encoding = entry.encoded()
             let leafHash = MerkleTree.leafHash(encoding)
-            var nextState = storedState
-            let rosterBefore = storedState.roster
-            let checks = try Self.rethrowingFault { try nextState.apply(entry, index: index, leafHash: leafHash, rootBefore: try storedLedger.tree.root()) }
-            if let invalid = checks.first(where: { !$0.isValid }) { throw invalid.fault.apiaryError }
-            let roster = index == 0 ? nextState.roster : rosterBefore
-            guard roster.coordinatorId == coordinatorId, roster.keys[coordinatorId] == coordinatorKey.publicKey else {
-                throw ApiaryError(.verificationFailed, "entry \(index): this coordinator's key is not the ledger's coordinator key")
+            // Signatures first: `apply` below changes the state in place (a copy per append
+            // would cost O(ledger size)), so everything that can refuse the entry runs before it.
+            if case .roundCommitment(let commitment) = entry {
+                for contribution in commitment.contributions {
+                    guard let key = storedState.key(of: contribution.partyId) else { continue }  // apply names the non-member
+                    let message = ContributionRecord.signedMessage(roundId: commitment.roundId, updateHash: contribution.updateHash)
+                    guard key.isValidSignature(contribution.updateSignature, for: message) else {
+                        throw ApiaryError(.verificationFailed, "entry \(index): invalid update signature of '\(contribution.partyId)'")
+                    }
+                }
             }
-            var nextLedger = storedLedger
-            nextLedger.append(entry)
-            let head = try nextLedger.head(timestampMillis: clock())
-            let endorsement = try Endorsement(signing: leafHash, entryIndex: UInt64(index), head: head,
-                                              signerId: coordinatorId, key: coordinatorKey)
-            try Self.rethrowingFault { try nextLedger.add(endorsement) }
-            try store?.append(contentsOf: [LedgerRecord(type: .entry, payload: encoding), .endorsement(endorsement)])
-            storedLedger = nextLedger
-            storedState = nextState
-            rosters.append(roster)
-            return endorsement
+            let rosterBefore = storedState.roster
+            if index > 0 { try requireCoordinator(rosterBefore, index: index) }
+            if case .genesis(let genesis) = entry,
+               !genesis.members.contains(where: { $0.id == coordinatorId && $0.role == .coordinator && $0.ledgerKey == coordinatorKey.publicKey.rawRepresentation }) {
+                throw ApiaryError(.verificationFailed, "entry 0: the genesis does not name this coordinator with its key")
+            }
+            let rootBefore = try storedLedger.tree.root()
+            _ = try Self.rethrowingFault { try storedState.apply(entry, index: index, leafHash: leafHash, rootBefore: rootBefore) }
+            // From here on a failure leaves the state ahead of the ledger: refuse all further
+            // work rather than guess (an fsync failure cannot be retried safely anyway).
+            do {
+                let roster = index == 0 ? storedState.roster : rosterBefore
+                try requireCoordinator(roster, index: index)
+                storedLedger.append(entry)
+                let head = try storedLedger.head(timestampMillis: clock())
+                let endorsement = try Endorsement(signing: leafHash, entryIndex: UInt64(index), head: head,
+                                                  signerId: coordinatorId, key: coordinatorKey)
+                try Self.rethrowingFault { try storedLedger.add(endorsement) }
+                try store?.append(contentsOf: [LedgerRecord(type: .entry, payload: encoding), .endorsement(endorsement)])
+                rosters.append(roster)
+                return endorsement
+            } catch {
+                poisoned = ApiaryError(.io, "the ledger appender stopped after a failed append (\(error)); restart to reload the ledger from disk")
+                throw error
+            }
+        }
+    }
+
+    private func requireCoordinator(_ roster: EndorsementRoster, index: Int) throws {
+        guard roster.coordinatorId == coordinatorId, roster.keys[coordinatorId] == coordinatorKey.publicKey else {
+            throw ApiaryError(.verificationFailed, "entry \(index): this coordinator's key is not the ledger's coordinator key")
         }
     }
 
@@ -70,12 +95,16 @@ public final class LedgerAppender: @unchecked Sendable {
     /// entry and that the signature is valid; then appends it durably.
     public func addEndorsement(_ endorsement: Endorsement) throws {
         try lock.withLock {
+            if let poisoned { throw poisoned }
             let check = try Self.rethrowingFault { try LedgerVerifier.endorsementCheck(endorsement, ledger: storedLedger, rosters: rosters) }
             guard check.isValid else { throw check.fault.apiaryError }
-            var nextLedger = storedLedger
-            try Self.rethrowingFault { try nextLedger.add(endorsement) }
-            try store?.append(.endorsement(endorsement))
-            storedLedger = nextLedger
+            try Self.rethrowingFault { try storedLedger.add(endorsement) }
+            do {
+                try store?.append(.endorsement(endorsement))
+            } catch {
+                poisoned = ApiaryError(.io, "the ledger appender stopped after a failed append (\(error)); restart to reload the ledger from disk")
+                throw error
+            }
         }
     }
 

@@ -30,17 +30,27 @@ public struct LedgerState: Sendable {
     /// All credits ever burned (licences).
     public private(set) var burnedCredits: UInt64 = 0
     /// Committed rounds by id.
-    public private(set) var rounds: [UInt64: CommittedRound] = [:]
+    public var rounds: [UInt64: CommittedRound] { registries.rounds }
     /// The highest round id committed.
     public private(set) var lastRoundId: UInt64?
     /// Settled rounds: round id to the settlement's entry index.
-    public private(set) var settledRounds: [UInt64: Int] = [:]
+    public var settledRounds: [UInt64: Int] { registries.settledRounds }
     /// Published datasets by id.
-    public private(set) var datasets: [String: PublishedDataset] = [:]
+    public var datasets: [String: PublishedDataset] { registries.datasets }
     /// Licences granted: (researcher, dataset) pairs.
-    public private(set) var licences: Set<[String]> = []
+    public var licences: Set<[String]> { registries.licences }
     private var memberKeys: [String: Ed25519PublicKey] = [:]
-    private var indexByLeafHash: [[UInt8]: Int] = [:]
+    private var registries = Registries()
+
+    /// The collections that grow with the ledger. Rules only add to them after every check of
+    /// an entry has passed, which lets `apply` avoid copying them (see there).
+    private struct Registries: Sendable {
+        var rounds: [UInt64: CommittedRound] = [:]
+        var settledRounds: [UInt64: Int] = [:]
+        var datasets: [String: PublishedDataset] = [:]
+        var licences: Set<[String]> = []
+        var indexByLeafHash: [[UInt8]: Int] = [:]
+    }
 
     /// An empty state, before genesis.
     public init() {}
@@ -68,10 +78,16 @@ public struct LedgerState: Sendable {
         guard index == entryCount else {
             throw fault(index, "expected entry \(entryCount) next")
         }
-        if let earlier = indexByLeafHash[leafHash] {
+        if let earlier = registries.indexByLeafHash[leafHash] {
             throw fault(index, "duplicates entry \(earlier) (same leaf hash)")
         }
+        // Why the swap: `next` is a copy so a failed entry leaves `self` unchanged, but copying
+        // the registries on every entry would make a replay quadratic. Moving them out of
+        // `self` leaves `next` their only owner, so they are mutated in place; they are only
+        // mutated after all checks passed, so on failure they are handed back untouched.
         var next = self
+        registries = Registries()
+        defer { if next.entryCount == entryCount { registries = next.registries } }
         var checks: [SignatureCheck] = []
         switch entry {
         case .genesis(let body):
@@ -94,7 +110,7 @@ public struct LedgerState: Sendable {
             try next.applyLicence(body, index: index)
         }
         try next.checkCreditInvariants(index: index)
-        next.indexByLeafHash[leafHash] = index
+        next.registries.indexByLeafHash[leafHash] = index
         next.entryCount += 1
         self = next
         return checks
@@ -227,7 +243,7 @@ public struct LedgerState: Sendable {
             cumulativeEpsilonMicros[contribution.partyId] = contribution.cumulativeEpsilonMicros
             cumulativeDeltaAttos[contribution.partyId] = contribution.cumulativeDeltaAttos
         }
-        rounds[body.roundId] = CommittedRound(entryIndex: index, contributors: contributors, epsilonMicros: body.roundEpsilonMicros,
+        registries.rounds[body.roundId] = CommittedRound(entryIndex: index, contributors: contributors, epsilonMicros: body.roundEpsilonMicros,
                                               deltaAttos: body.roundDeltaAttos, rewards: body.rewards)
         lastRoundId = body.roundId
         return checks
@@ -249,7 +265,7 @@ public struct LedgerState: Sendable {
         guard total == body.totalCredits else {
             throw fault(index, "the stated total \(body.totalCredits) is not the sum of the credits (\(total))")
         }
-        settledRounds[body.roundId] = index
+        registries.settledRounds[body.roundId] = index
     }
 
     private mutating func applyPublication(_ body: DatasetPublicationEntry, index: Int) throws {
@@ -278,7 +294,7 @@ public struct LedgerState: Sendable {
         guard body.epsilonMicros >= largestEpsilon, body.epsilonMicros <= epsilonSum, body.deltaAttos <= deltaSum else {
             throw fault(index, "the dataset's (epsilon, delta) is inconsistent with its rounds (epsilon must lie in [\(largestEpsilon), \(epsilonSum)] millionths)")
         }
-        datasets[body.datasetId] = PublishedDataset(entryIndex: index, publication: body)
+        registries.datasets[body.datasetId] = PublishedDataset(entryIndex: index, publication: body)
     }
 
     private mutating func applyLicence(_ body: LicenceGrantEntry, index: Int) throws {
@@ -296,7 +312,7 @@ public struct LedgerState: Sendable {
         }
         balances[body.researcherId] = balance - body.creditsSpent
         burnedCredits = try add(burnedCredits, body.creditsSpent, index, "burned credits")
-        licences.insert([body.researcherId, body.datasetId])
+        registries.licences.insert([body.researcherId, body.datasetId])
     }
 
     // MARK: - Helpers
