@@ -36,22 +36,33 @@ public enum LedgerVerifier {
 
     /// Replays `records` in order, applying every rule except signature validity, whose checks
     /// are collected so they can run in parallel.
-    static func replay(_ records: [LedgerRecord]) -> Replay {
+    /// With `deferRootChecks`, endorsement roots are not compared here; the caller must run
+    /// `firstWrongRoot` on the result.
+    static func replay(_ records: [LedgerRecord], deferRootChecks: Bool = false) -> Replay {
         var result = Replay()
+        var currentRoster: EndorsementRoster? = nil
         replay: for record in records {
             do {
                 switch record.type {
                 case .entry:
                     let index = result.ledger.size
-                    let rootBefore = try result.ledger.tree.root()
                     let entry: LedgerEntry
                     do { entry = try LedgerEntry(decoding: record.payload, index: index) } catch let error as ApiaryError {
                         throw LedgerFault(entryIndex: index, code: error.code,
                                           reason: String(error.reason.dropFirst("entry \(index): ".count)))
                     }
-                    let rosterBefore = result.state.roster
+                    // Only a round commitment names the previous root; computing it for every
+                    // entry would cost O(log n) hashes each for nothing.
+                    var rootBefore: [UInt8] = []
+                    if case .roundCommitment = entry { rootBefore = try result.ledger.tree.root() }
+                    let rosterBefore = currentRoster ?? result.state.roster
                     let leafHash = result.ledger.append(entry).leafHash
                     result.checks += try result.state.apply(entry, index: index, leafHash: leafHash, rootBefore: rootBefore)
+                    // The roster only changes with membership; rebuilding it per entry is waste.
+                    switch entry {
+                    case .genesis, .membershipChange: currentRoster = result.state.roster
+                    default: break
+                    }
                     result.rosters.append(index == 0 ? result.state.roster : rosterBefore)
                 case .endorsement:
                     let endorsement: Endorsement
@@ -60,7 +71,7 @@ public enum LedgerVerifier {
                                           reason: "an undecodable endorsement record: \(error.reason)")
                     }
                     result.checks.append(try endorsementCheck(endorsement, ledger: result.ledger, rosters: result.rosters))
-                    try result.ledger.add(endorsement)
+                    try result.ledger.add(endorsement, checkingRoot: !deferRootChecks)
                     result.endorsementCount += 1
                 }
             } catch let fault as LedgerFault {
@@ -95,7 +106,7 @@ public enum LedgerVerifier {
 
     /// Verifies ledger records (as read from a file) and optionally a dataset file's bytes.
     public static func verify(records: [LedgerRecord], dataset: [UInt8]? = nil) -> Result<LedgerVerificationReport, LedgerFault> {
-        let replayed = replay(records)
+        let replayed = replay(records, deferRootChecks: true)
         let ledger = replayed.ledger
         let state = replayed.state
         let rosters = replayed.rosters
@@ -103,7 +114,7 @@ public enum LedgerVerifier {
         let endorsementCount = replayed.endorsementCount
         let replayFault = replayed.fault
         // The failure reported is whichever of the replay's and the signatures' comes first.
-        let signatureFault = firstInvalid(checks)?.fault
+        let signatureFault = earliest(firstWrongRoot(ledger), firstInvalid(checks)?.fault)
         if let fault = earliest(replayFault, signatureFault) { return .failure(fault) }
 
         // Finality, and the rules that depend on it.
@@ -187,6 +198,26 @@ public enum LedgerVerifier {
             for position in range where !checks[position].isValid { failures.add(position) }
         }
         return failures.positions.map { checks[$0] }.min { ($0.entryIndex, $0.what) < ($1.entryIndex, $1.what) }
+    }
+
+    /// The first endorsement whose head root is not the tree's root after its entry, computing
+    /// the roots on all cores.
+    static func firstWrongRoot(_ ledger: Ledger) -> LedgerFault? {
+        let count = ledger.size
+        guard count > 0 else { return nil }
+        let chunks = min(count, max(1, ProcessInfo.processInfo.activeProcessorCount) * 16)
+        let failures = FailureCollector()
+        DispatchQueue.concurrentPerform(iterations: chunks) { chunk in
+            for index in (chunk * count / chunks)..<((chunk + 1) * count / chunks) {
+                let endorsements = ledger.endorsements[index]
+                guard !endorsements.isEmpty, let root = try? ledger.tree.root(size: index + 1) else { continue }
+                if endorsements.contains(where: { $0.head.root != root }) { failures.add(index) }
+            }
+        }
+        guard let index = failures.positions.min() else { return nil }
+        let signer = ledger.endorsements[index].first { (try? ledger.tree.root(size: index + 1)) != $0.head.root }?.signerId ?? "?"
+        return LedgerFault(entryIndex: index, code: .verificationFailed,
+                           reason: "the endorsement by '\(signer)' signs a root that is not the tree's (entries rewritten or reordered?)")
     }
 
     static func earliest(_ a: LedgerFault?, _ b: LedgerFault?) -> LedgerFault? {
