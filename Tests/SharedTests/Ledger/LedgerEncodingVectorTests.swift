@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 @testable import Shared
+import TestSupport
 
 @Suite("Ledger canonical encoding vectors")
 struct LedgerEncodingVectorTests {

@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 @testable import Shared
+import TestSupport
 
 @Suite("Ledger replica, endorsement policy and API")
 struct LedgerReplicaTests {

@@ -1,25 +1,25 @@
 import Foundation
-@testable import Shared
+import Shared
 
 /// A small consortium (a coordinator, three hospitals with t = 2, one researcher) with
 /// deterministic keys, and a ledger that exercises every entry kind.
-struct LedgerFixture {
-    static let coordinator = "coordinator"
-    static let institutions = ["hospital-a", "hospital-b", "hospital-c"]
-    static let researcher = "researcher-r"
-    static let timestamp: UInt64 = 1_750_000_000_000
+public struct LedgerFixture {
+    public static let coordinator = "coordinator"
+    public static let institutions = ["hospital-a", "hospital-b", "hospital-c"]
+    public static let researcher = "researcher-r"
+    public static let timestamp: UInt64 = 1_750_000_000_000
 
-    static func key(_ id: String) -> Ed25519PrivateKey {
+    public static func key(_ id: String) -> Ed25519PrivateKey {
         try! Ed25519PrivateKey(rawRepresentation: SHA256.hash(Array("apiary-test-key:\(id)".utf8)))
     }
 
-    static func hash(_ label: String) -> [UInt8] { SHA256.hash(Array(label.utf8)) }
+    public static func hash(_ label: String) -> [UInt8] { SHA256.hash(Array(label.utf8)) }
 
-    static var rewardPolicy: RewardPolicy {
+    public static var rewardPolicy: RewardPolicy {
         RewardPolicy(participationCredits: 100, creditsPerThousandRecords: 50, qualityFloorPPM: 500_000, licencePriceCredits: 150)
     }
 
-    static var genesis: GenesisEntry {
+    public static var genesis: GenesisEntry {
         var members = [ConsortiumMember(id: coordinator, role: .coordinator, ledgerKey: key(coordinator).publicKey.rawRepresentation,
                                         certificateFingerprint: hash("cert:\(coordinator)"))]
         for id in institutions {
@@ -37,13 +37,13 @@ struct LedgerFixture {
                             rewardPolicy: rewardPolicy)
     }
 
-    static func appender(store: LedgerStore? = nil) throws -> LedgerAppender {
+    public static func appender(store: LedgerStore? = nil) throws -> LedgerAppender {
         try LedgerAppender(store: store, existingRecords: [], coordinatorId: coordinator, coordinatorKey: key(coordinator),
                            clock: { timestamp })
     }
 
     /// A valid commitment for the next entry of `appender`.
-    static func commitment(roundId: UInt64, contributors: [String], after ledger: Ledger, state: LedgerState,
+    public static func commitment(roundId: UInt64, contributors: [String], after ledger: Ledger, state: LedgerState,
                            epsilonMicros: UInt64 = 1_000_000, qualityPPM: UInt32 = 800_000) throws -> RoundCommitmentEntry {
         let contributions = try contributors.enumerated().map { offset, id in
             let updateHash = hash("update:\(roundId):\(id)")
@@ -70,7 +70,7 @@ struct LedgerFixture {
 
     /// Appends `entry` and has `endorsers` co-sign it.
     @discardableResult
-    static func appendEndorsed(_ entry: LedgerEntry, to appender: LedgerAppender, endorsers: [String] = ["hospital-a", "hospital-b"]) throws -> Endorsement {
+    public static func appendEndorsed(_ entry: LedgerEntry, to appender: LedgerAppender, endorsers: [String] = ["hospital-a", "hospital-b"]) throws -> Endorsement {
         let coordinatorEndorsement = try appender.append(entry)
         let leafHash = try appender.ledger.tree.leafHash(at: Int(coordinatorEndorsement.entryIndex))
         for id in endorsers {
@@ -81,11 +81,11 @@ struct LedgerFixture {
     }
 
     /// The CSV the fixture's dataset publication describes.
-    static let datasetCSV = Array("age,diagnosis\n34,flu\n51,asthma\n".utf8)
+    public static let datasetCSV = Array("age,diagnosis\n34,flu\n51,asthma\n".utf8)
 
     /// A ledger with every entry kind: genesis, two rounds with settlements, a publication and
     /// a licence, each final.
-    static func fullLedger(store: LedgerStore? = nil) throws -> LedgerAppender {
+    public static func fullLedger(store: LedgerStore? = nil) throws -> LedgerAppender {
         let appender = try appender(store: store)
         try appendEndorsed(.genesis(genesis), to: appender)
         for (roundId, contributors) in [(UInt64(1), institutions), (UInt64(2), Array(institutions.prefix(2)))] {
@@ -103,7 +103,7 @@ struct LedgerFixture {
     }
 
     /// A fresh temporary file path.
-    static func temporaryPath(_ name: String) -> String {
+    public static func temporaryPath(_ name: String) -> String {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("apiary-ledger-tests-\(UUID().uuidString)")
         try! FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         return directory.appendingPathComponent(name).path
