@@ -34,15 +34,15 @@ public struct EqualLogProof: Sendable, Equatable, Hashable {
         randomnessBits(modulusBits: modulusBits, delta: delta) + 1
     }
 
-    /// Proves log_C(D) = log_v(vi) = `exponent` (secret). The two commitments are computed with
-    /// constant-time exponentiation because r masks the secret.
-    static func prove(exponent: BigUInt, c: BigUInt, d: BigUInt, v: BigUInt, modulus: BigUInt,
+    /// Proves log_C(D) = log_v(v_i) = `exponent` (secret). The two commitments are computed with
+    /// constant-time exponentiation because r masks the secret: knowing r would reveal x.
+    static func prove(exponent: BigUInt, c: BigUInt, v: BigUInt, exponentiator: ConstantTimeExponentiator,
                       randomnessBits: Int, threads: Int, source: some RandomSource,
                       challenge: (_ a: BigUInt, _ b: BigUInt) -> BigUInt) -> EqualLogProof {
-        let drawn = BigUInt.random(bits: randomnessBits, using: source)
-        let r = drawn.isZero ? BigUInt(1) : drawn  // powm_sec needs a positive exponent; P(r = 0) = 2^-bits
+        let r = BigUInt.random(bits: randomnessBits, using: source)
+        let secretR = OpenSSLBigNumber(r, secret: true)
         let commitments = ParallelMap.map(2, threads: min(threads, 2)) { index in
-            (index == 0 ? c : v).powerSecret(r, modulo: modulus)
+            exponentiator.power(index == 0 ? c : v, secretR)
         }
         let e = challenge(commitments[0], commitments[1])
         return EqualLogProof(challenge: e, response: r + e * exponent)

@@ -14,8 +14,9 @@ public struct ThresholdKeyShare: Sendable {
     let secret: BigUInt
     /// x = Delta s_i: the discrete log proved equal in each proof.
     let proofExponent: BigUInt
-    /// 2 Delta s_i: the exponent of a partial decryption.
-    let decryptionExponent: BigUInt
+    /// 2 Delta s_i, the exponent of a partial decryption, held by OpenSSL for its constant-time
+    /// exponentiation (cleared on release).
+    let decryptionExponent: OpenSSLBigNumber
 
     /// A share, checked against the public key: v^(Delta s_i) must equal v_i, which catches a
     /// share for another key or a tampered verification key before it produces bad shares.
@@ -32,13 +33,13 @@ public struct ThresholdKeyShare: Sendable {
         self.partyId = partyId
         self.secret = secret
         self.proofExponent = exponent
-        self.decryptionExponent = exponent << 1
+        self.decryptionExponent = OpenSSLBigNumber(exponent << 1, secret: true)
     }
 
     /// The bare decryption share c^(2 Delta s_i) mod n^2, without a proof (constant time in
     /// the share). A coordinator accepts shares only with a proof: use `partiallyDecrypt`.
     public func decryptionShare(of ciphertext: PaillierCiphertext) -> BigUInt {
-        ciphertext.value.powerSecret(decryptionExponent, modulo: publicKey.paillier.nSquared)
+        publicKey.secretExponentiator.power(ciphertext.value, decryptionExponent)
     }
 
     /// Partially decrypts a vector of ciphertexts on up to `threads` cores and proves, with one
@@ -58,7 +59,7 @@ public struct ThresholdKeyShare: Sendable {
         let digest = ThresholdTranscript.partialDigest(key: key, partyId: partyId, inputsDigest: inputsDigest, shares: shares)
         let (c, d) = key.batchedStatement(ciphertexts: ciphertexts.map(\.value), shares: shares, partialDigest: digest, threads: threads)
         let proof = EqualLogProof.prove(
-            exponent: proofExponent, c: c, d: d, v: key.verificationBase, modulus: key.paillier.nSquared,
+            exponent: proofExponent, c: c, v: key.verificationBase, exponentiator: key.secretExponentiator,
             randomnessBits: EqualLogProof.randomnessBits(modulusBits: key.paillier.modulusBits, delta: key.delta),
             threads: threads, source: source
         ) { a, b in

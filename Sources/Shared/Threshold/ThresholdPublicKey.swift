@@ -20,6 +20,8 @@ public struct ThresholdPublicKey: Sendable, Equatable {
     public let verificationKeys: [BigUInt]
     /// (4 Delta^2)^-1 mod n, the last step of combination.
     let combiningFactor: BigUInt
+    /// Constant-time exponentiation modulo n^2 for the secret exponents of share holders.
+    let secretExponentiator: ConstantTimeExponentiator
     /// SHA-256 of the verification keys' file encoding (which embeds n and h_s): identifies
     /// this key in kits, the genesis description and verified partial decryptions.
     public let verificationKeysDigest: [UInt8]
@@ -54,6 +56,7 @@ public struct ThresholdPublicKey: Sendable, Equatable {
         self.verificationBase = verificationBase
         self.verificationKeys = verificationKeys
         self.combiningFactor = factor
+        self.secretExponentiator = ConstantTimeExponentiator(modulus: paillier.nSquared)
         self.verificationKeysDigest = SHA256.hash(ThresholdKeyCodec.verificationKeysEncoding(
             paillier: paillier, partyCount: partyCount, threshold: threshold,
             verificationBase: verificationBase, verificationKeys: verificationKeys))
@@ -71,6 +74,10 @@ public struct ThresholdPublicKey: Sendable, Equatable {
             throw ApiaryError(.invalidArgument, "the threshold t = \(threshold) exceeds the number of parties l = \(partyCount): nobody could ever decrypt")
         }
     }
+
+    /// Upper bound on the bit length of a partial decryption's exponent 2 Delta s_i
+    /// (s_i < n m < n^2 / 4), public because it depends only on n and l.
+    public var decryptionExponentBits: Int { ((delta * paillier.nSquared) >> 1).bitWidth }
 
     /// The verification key v_i of party `partyId` (1...l).
     public func verificationKey(party partyId: Int) throws -> BigUInt {
