@@ -7,6 +7,7 @@ let usage = """
 Usage: apiary-coordinator <command> [options]
 
 Commands:
+  provision          the key ceremony: consortium CA, certificates, threshold key shares, kits
   paillier-selftest  print a throw-away key and sample ciphertexts (development cross-checks)
 
 Run `apiary-coordinator <command> --help` for a command's options.
@@ -20,6 +21,7 @@ guard let command = arguments.first, command != "--help", command != "-h" else {
 let rest = Array(arguments.dropFirst())
 do {
     switch command {
+    case "provision": print(try ProvisionCommand.run(rest))
     case "paillier-selftest": print(try PaillierSelfTestCommand.run(rest))
     default:
         FileHandle.standardError.write(Data("apiary-coordinator: unknown command '\(command)'\n\n\(usage)\n".utf8))
