@@ -4,6 +4,7 @@ import Shared
 /// `apiary-coordinator provision`: the key ceremony, and `provision add-institution`. A thin
 /// parser over `ConsortiumProvisioner` (in Shared, where its tests live).
 public enum ProvisionCommand {
+    /// The `--help` text.
     public static let usage = """
     Usage: apiary-coordinator provision --consortium NAME --institutions a,b,c --threshold T --out DIR
                                         [--coordinator-host HOST]... [--researchers r1,r2] [--key-bits 2048]

@@ -126,5 +126,32 @@ public enum ThresholdKeyCodec {
         return PartialDecryption(partyId: party, shares: shares, proof: proof)
     }
 
+    // MARK: Files
+
+    /// Writes a key share to a new file created with mode 0600 (refuses an existing path).
+    public static func save(_ share: ThresholdKeyShare, to path: String) throws {
+        var bytes = encode(share)
+        defer { BigUInt.wipe(&bytes) }
+        try SecureFile.write(bytes, to: path)
+    }
+
+    /// Reads and checks a key share file against `publicKey`.
+    public static func loadShare(from path: String, publicKey: ThresholdPublicKey) throws -> ThresholdKeyShare {
+        var bytes = try SecureFile.read(path, maxBytes: 64 << 10)
+        defer { BigUInt.wipe(&bytes) }
+        do {
+            return try decodeShare(bytes, publicKey: publicKey)
+        } catch let error as ApiaryError {
+            throw ApiaryError(error.code, "\(path): \(error.reason)")
+        }
+    }
+
+    /// Reads the joint public key from a kit folder (`paillier-public-key.bin` and
+    /// `verification-keys.bin`).
+    public static func loadPublicKey(kitDirectory: String) throws -> ThresholdPublicKey {
+        try decodePublicKey(paillierPublicKey: try SecureFile.read(kitDirectory + "/" + KitLayout.paillierPublicKey),
+                            verificationKeys: try SecureFile.read(kitDirectory + "/" + KitLayout.verificationKeys))
+    }
+
     static func readU16(_ bytes: [UInt8], at offset: Int) -> Int { Int(bytes[offset]) << 8 | Int(bytes[offset + 1]) }
 }

@@ -4,7 +4,7 @@ import Foundation
 ///
 /// Secret material: s_i and the exponents derived from it live in GMP memory that is zeroed on
 /// release, are used only in constant-time exponentiations, and never appear in errors or logs.
-/// Save it only through `ThresholdKeyCodec`/`save(to:)`, which creates the file 0600.
+/// Save it only through `ThresholdKeyCodec.save(_:to:)`, which creates the file 0600.
 public struct ThresholdKeyShare: Sendable {
     /// The joint public key (Paillier key and verification keys).
     public let publicKey: ThresholdPublicKey

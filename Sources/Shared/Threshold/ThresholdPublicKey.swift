@@ -248,6 +248,7 @@ public struct ThresholdPublicKey: Sendable, Equatable {
         return ThresholdDecryption(plaintexts: result.plaintexts, parties: result.parties, rejected: rejected)
     }
 
+    /// Same Paillier key, threshold and verification keys (the cached helpers are not compared).
     public static func == (lhs: ThresholdPublicKey, rhs: ThresholdPublicKey) -> Bool {
         lhs.paillier == rhs.paillier && lhs.threshold == rhs.threshold && lhs.verificationBase == rhs.verificationBase
             && lhs.verificationKeys == rhs.verificationKeys

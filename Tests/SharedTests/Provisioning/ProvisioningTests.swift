@@ -134,7 +134,8 @@ struct ProvisioningTests {
         let verificationBytes = try SecureFile.read(root + "/coordinator/verification-keys.bin")
         #expect(genesis.paillier.publicKeySHA256 == SHA256.hash(paillierBytes).hexString)
         #expect(genesis.verificationKeysSHA256 == SHA256.hash(verificationBytes).hexString)
-        let key = try ThresholdKeyCodec.decodePublicKey(paillierPublicKey: paillierBytes, verificationKeys: verificationBytes)
+        let key = try ThresholdKeyCodec.loadPublicKey(kitDirectory: root + "/institutions/alpha")
+        #expect(key == (try ThresholdKeyCodec.decodePublicKey(paillierPublicKey: paillierBytes, verificationKeys: verificationBytes)))
         for member in genesis.members {
             let folder = member.role == .coordinator ? "coordinator" : (member.role == .agent ? "institutions/\(member.name)" : "researchers/\(member.name)")
             let ledger = try Ed25519PublicKey(pem: try SecureFile.readText(root + "/" + folder + "/ledger-public-key.pem"))
@@ -146,12 +147,21 @@ struct ProvisioningTests {
         let ciphertexts = try [BigUInt(4242), BigUInt(17)].map { try key.paillier.encrypt($0) }
         let context = ThresholdFixture.context()
         let partials = try ["beta", "delta", "epsilon"].map { name in
-            let share = try ThresholdKeyCodec.decodeShare(try SecureFile.read(root + "/institutions/\(name)/key-share.bin"), publicKey: key)
+            let share = try ThresholdKeyCodec.loadShare(from: root + "/institutions/\(name)/key-share.bin", publicKey: key)
             return try share.partiallyDecrypt(ciphertexts, context: context)
         }
         let result = try key.decrypt(partials, of: ciphertexts, context: context)
         #expect(result.plaintexts == [BigUInt(4242), BigUInt(17)])
         #expect(result.partyIds == [2, 4, 5])
+        // save(_:to:) creates 0600 files and refuses to overwrite.
+        let saved = (root as NSString).deletingLastPathComponent + "/saved-share.bin"
+        try ThresholdKeyCodec.save(ThresholdFixture.dealing.shares[0], to: saved)
+        #expect(try FileManager.default.attributesOfItem(atPath: saved)[.posixPermissions] as? Int == 0o600)
+        #expect(throws: ApiaryError.self) { try ThresholdKeyCodec.save(ThresholdFixture.dealing.shares[0], to: saved) }
+        let truncated = (root as NSString).deletingLastPathComponent + "/truncated-share.bin"
+        try SecureFile.write(Array(try SecureFile.read(saved).dropLast(3)), to: truncated)
+        let error = try #require(throws: ApiaryError.self) { try ThresholdKeyCodec.loadShare(from: truncated, publicKey: key) }
+        #expect(error.reason.contains("truncated"))
     }
 
     @Test("add-institution issues a new kit and changes no existing file; duplicates are refused")
