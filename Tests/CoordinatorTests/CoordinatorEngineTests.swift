@@ -3,10 +3,20 @@ import Testing
 @testable import CoordinatorKit
 import Shared
 
-/// A tiny consortium for engine tests: a 512-bit key, three agents with ledger keys.
+/// Records what the engine applied and proposes no further round.
+struct RecordingApplier: RoundApplier {
+    func apply(round: RoundState, task: UpdateTask, sums: [Int64]) throws -> (modelHash: String, next: UpdateTask?) {
+        (SHA256.hash(sums.flatMap { withUnsafeBytes(of: $0.bigEndian, Array.init) }).hexString, nil)
+    }
+}
+
+/// A tiny consortium for engine tests: a 512-bit 2-of-3 threshold key, three agents with ledger keys.
 struct EngineFixture {
-    static let key = try! PaillierKeyGenerator.generate(modulusBits: 512, using: SeededRandom(seed: 606))
+    static let dealing = try! ThresholdDealer.deal(modulusBits: 512, parties: 3, threshold: 2, using: SeededRandom(seed: 606))
     static let agents = ["bank-a", "bank-b", "clinic-c"]
+    static var seats: [String: Int] { Dictionary(uniqueKeysWithValues: agents.enumerated().map { ($1, $0 + 1) }) }
+    static func share(_ agent: String) -> ThresholdKeyShare { dealing.shares.first { $0.partyId == seats[agent] }! }
+    static var publicKey: PaillierPublicKey { dealing.publicKey.paillier }
     static func ledgerKey(_ agent: String) -> Ed25519PrivateKey {
         try! Ed25519PrivateKey(rawRepresentation: SHA256.hash(Array("engine-test:\(agent)".utf8)))
     }
@@ -20,23 +30,35 @@ struct EngineFixture {
 
     func engine(now: Date? = nil) throws -> CoordinatorEngine {
         let keys = Dictionary(uniqueKeysWithValues: Self.agents.map { ($0, Self.ledgerKey($0).publicKey) })
-        let policy = CoordinatorEngine.Policy(agentKeys: keys, committee: Self.agents, quorum: 2, threshold: 2,
+        let policy = CoordinatorEngine.Policy(agentKeys: keys, committeeSeats: Self.seats, quorum: 2,
                                               collectionSeconds: 60, failAfterSeconds: 600, decryptionTimeout: 60)
         let fixed = now ?? t0
-        return try CoordinatorEngine(policy: policy, publicKey: Self.key.publicKey, store: try RoundStore(root: directory), clock: { fixed })
+        return try CoordinatorEngine(policy: policy, thresholdKey: Self.dealing.publicKey, store: try RoundStore(root: directory),
+                                     applier: RecordingApplier(), clock: { fixed })
     }
 
     func task(round: UInt64 = 1) throws -> UpdateTask {
-        UpdateTask(roundId: round, step: GeneratorStep(generator: "marginals", name: "counts", parameters: "{}"), valueCount: 3,
+        UpdateTask(roundId: round, step: GeneratorStep(generator: "marginals", name: "counts", parameters: "{}"), valueCount: 60,
                    ciphertextCount: 3, packing: PackingSpec(modulusBits: 512, valueBits: 16, maxSummands: 8),
                    noiseShareMu: try RationalText(numerator: 5, denominator: 1), quorum: 2,
                    privacyCost: PrivacyCost(mechanism: "skellam", mu: 10, l1: 1, l2: 1), deadline: t0.addingTimeInterval(60), modelHashIn: nil)
     }
 
-    /// An update of three ciphertexts encrypting `values`, and its signature for `round`.
+    /// An update of three ciphertexts encrypting `values` as they are (no packing), and its signature.
     func update(_ agent: String, values: [UInt64], round: UInt64 = 1) throws -> (body: [UInt8], signature: String) {
-        let ciphertexts = try values.map { try Self.key.publicKey.encrypt(BigUInt($0)) }
-        let body = PaillierKeyCodec.encode(ciphertexts, key: Self.key.publicKey)
+        let ciphertexts = try values.map { try Self.publicKey.encrypt(BigUInt($0)) }
+        return try signed(agent, ciphertexts, round: round)
+    }
+
+    /// An update packing 60 signed integers the way agents do (three plaintexts of 25 slots).
+    func packedUpdate(_ agent: String, values: [Int64], round: UInt64 = 1) throws -> (body: [UInt8], signature: String) {
+        let codec = try PackedCodec(layout: try task().packing.layout(), encoding: .signedInteger)
+        let plaintexts = try codec.encode(integers: values)
+        return try signed(agent, try plaintexts.map { try Self.publicKey.encrypt($0) }, round: round)
+    }
+
+    func signed(_ agent: String, _ ciphertexts: [PaillierCiphertext], round: UInt64) throws -> (body: [UInt8], signature: String) {
+        let body = PaillierKeyCodec.encode(ciphertexts, key: Self.publicKey)
         let signature = try Self.ledgerKey(agent).signature(for: ContributionRecord.signedMessage(roundId: round, updateHash: SHA256.hash(body)))
         return (body, signature.hexString)
     }
@@ -91,8 +113,11 @@ struct CoordinatorEngineTests {
         #expect(state.contributors == ["bank-a", "bank-b", "clinic-c"])
         let aggregateBytes = try #require(try RoundStore(root: fixture.directory).aggregate(round: 1))
         #expect(SHA256.hash(aggregateBytes).hexString == state.aggregateHash)
-        let aggregate = try PaillierKeyCodec.decodeVector(aggregateBytes, key: EngineFixture.key.publicKey)
-        #expect(EngineFixture.key.decrypt(aggregate, threads: 1) == [111, 222, 333].map { BigUInt(UInt64($0)) })
+        let aggregate = try PaillierKeyCodec.decodeVector(aggregateBytes, key: EngineFixture.publicKey)
+        let context = try DecryptionContext(roundId: "1", aggregateHash: [UInt8](hexString: state.aggregateHash!)!)
+        let partials = try ["bank-a", "clinic-c"].map { try EngineFixture.share($0).partiallyDecrypt(aggregate, context: context, threads: 1) }
+        let plain = try EngineFixture.dealing.publicKey.decrypt(partials, of: aggregate, context: context, threads: 1)
+        #expect(plain.plaintexts == [111, 222, 333].map { BigUInt(UInt64($0)) })
         #expect(status { _ = try restarted.submitUpdate(round: 1, agent: "clinic-c", body: a.body, signatureHex: a.signature) } != nil)
     }
 
@@ -114,5 +139,56 @@ struct CoordinatorEngineTests {
         #expect(engine.currentRound?.stage == .decrypting)
         #expect(engine.currentRound?.refusals["clinic-c"] == "privacy budget exhausted")
         #expect(throws: ApiaryError.self) { try engine.openRound(try fixture.task(round: 2)) }
+    }
+}
+
+@Suite("Coordinator engine: decryption, combination, restart while decrypting")
+struct CoordinatorDecryptionTests {
+    @Test("committee partials are verified; an invalid one is refused and excluded; t valid ones decode the exact sums")
+    func decryptAndApply() throws {
+        let fixture = try EngineFixture()
+        defer { try? FileManager.default.removeItem(atPath: fixture.directory) }
+        let engine = try fixture.engine()
+        try engine.openRound(try fixture.task())
+        var expected = [Int64](repeating: 0, count: 60)
+        for (index, agent) in EngineFixture.agents.enumerated() {
+            let values = (0..<60).map { Int64(($0 * 37 + index * 1_001) % 4_001) - 2_000 }
+            for i in 0..<60 { expected[i] += values[i] }
+            let update = try fixture.packedUpdate(agent, values: values)
+            _ = try engine.submitUpdate(round: 1, agent: agent, body: update.body, signatureHex: update.signature)
+        }
+        let state = try #require(engine.currentRound)
+        #expect(state.stage == .decrypting)
+        let task = engine.nextTask(for: "bank-b", wait: 0)
+        let decrypt = try #require(task.decrypt)
+        #expect(task.kind == .decrypt && decrypt.contributions.count == 3 && decrypt.aggregateHash == state.aggregateHash)
+
+        let aggregate = try PaillierKeyCodec.decodeVector(try #require(try engine.store.aggregate(round: 1)), key: EngineFixture.publicKey)
+        let context = try decrypt.context()
+        func body(_ agent: String, context: DecryptionContext, of ciphertexts: [PaillierCiphertext]) throws -> [UInt8] {
+            try ThresholdKeyCodec.encode(try EngineFixture.share(agent).partiallyDecrypt(ciphertexts, context: context, threads: 1),
+                                         key: EngineFixture.dealing.publicKey)
+        }
+        // A partial bound to another round's context is refused as invalid and not counted.
+        let replayed = try body("bank-a", context: try DecryptionContext(roundId: "2", aggregateHash: context.aggregateHash), of: aggregate)
+        #expect(throws: RoundState.Refusal.self) { try engine.submitPartial(round: 1, party: "bank-a", body: replayed) }
+        #expect(engine.currentRound?.partials["bank-a"]?.valid == false)
+        // Another member's partial sent under a different name is refused.
+        #expect(throws: RoundState.Refusal.self) {
+            try engine.submitPartial(round: 1, party: "bank-b", body: try body("bank-a", context: context, of: aggregate))
+        }
+        _ = try engine.submitPartial(round: 1, party: "bank-a", body: try body("bank-a", context: context, of: aggregate))
+        #expect(engine.currentRound?.stage == .decrypting)
+
+        // Restart between the first and second valid partial: the stored partial is re-verified.
+        let restarted = try fixture.engine()
+        _ = try restarted.submitPartial(round: 1, party: "clinic-c", body: try body("clinic-c", context: context, of: aggregate))
+        #expect(restarted.currentRound?.stage == .applied)
+        #expect(restarted.currentRound?.combinedParties == ["bank-a", "clinic-c"])
+        #expect(restarted.lastSums == expected)
+        #expect(restarted.nextTask(for: "bank-b", wait: 0).kind == .wait)
+        try restarted.completeRound(ledgerIndex: 4)
+        #expect(restarted.currentRound?.stage == .committed)
+        #expect(restarted.currentRound?.ledgerIndex == 4)
     }
 }

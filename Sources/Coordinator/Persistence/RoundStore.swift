@@ -7,6 +7,7 @@ import Shared
 ///     <state>/rounds/<id>/state.json         the RoundState snapshot
 ///     <state>/rounds/<id>/updates/<agent>.apcv   accepted updates (ciphertext vectors)
 ///     <state>/rounds/<id>/aggregate.apcv     the aggregate once collection closed
+///     <state>/rounds/<id>/partials/<party>.bin   verified partial decryptions
 ///     <state>/current-round                  id of the round in progress
 ///
 /// Every write is atomic and fsynced (`DurableFile`). An update file is written before the
@@ -57,6 +58,22 @@ public struct RoundStore: Sendable {
     /// The aggregate of a round, once stored.
     public func aggregate(round: UInt64) throws -> [UInt8]? {
         try DurableFile.read(roundDirectory(round) + "/aggregate.apcv")
+    }
+
+    /// Stores a committee member's verified partial decryption (before it is recorded).
+    public func storePartial(_ bytes: [UInt8], round: UInt64, party: String) throws {
+        try DurableFile.makeDirectory(roundDirectory(round) + "/partials")
+        try DurableFile.write(bytes, to: partialPath(round: round, party: party))
+    }
+
+    /// A stored partial decryption.
+    public func partial(round: UInt64, party: String) throws -> [UInt8]? {
+        try DurableFile.read(partialPath(round: round, party: party))
+    }
+
+    func partialPath(round: UInt64, party: String) -> String {
+        precondition(PartyName.isSafe(party), "unsafe party name reached the store")
+        return roundDirectory(round) + "/partials/\(party).bin"
     }
 
     /// The round in progress with its task, if any (after a restart).

@@ -10,20 +10,18 @@ public final class CoordinatorEngine: @unchecked Sendable {
     public struct Policy: Sendable {
         /// Ledger (Ed25519) keys of the institutions' agents, by certificate name.
         public var agentKeys: [String: Ed25519PublicKey]
-        /// Institutions holding threshold key shares.
-        public var committee: [String]
+        /// Institutions holding threshold key shares, with their party ids in the threshold key.
+        public var committeeSeats: [String: Int]
         public var quorum: Int
-        public var threshold: Int
         public var collectionSeconds: Double
         public var failAfterSeconds: Double
         public var decryptionTimeout: Double
 
-        public init(agentKeys: [String: Ed25519PublicKey], committee: [String], quorum: Int, threshold: Int,
+        public init(agentKeys: [String: Ed25519PublicKey], committeeSeats: [String: Int], quorum: Int,
                     collectionSeconds: Double = 300, failAfterSeconds: Double = 3_600, decryptionTimeout: Double = 600) {
             self.agentKeys = agentKeys
-            self.committee = committee
+            self.committeeSeats = committeeSeats
             self.quorum = quorum
-            self.threshold = threshold
             self.collectionSeconds = collectionSeconds
             self.failAfterSeconds = failAfterSeconds
             self.decryptionTimeout = decryptionTimeout
@@ -31,26 +29,42 @@ public final class CoordinatorEngine: @unchecked Sendable {
     }
 
     public let policy: Policy
-    public let publicKey: PaillierPublicKey
+    public let thresholdKey: ThresholdPublicKey
+    public var publicKey: PaillierPublicKey { thresholdKey.paillier }
     public let store: RoundStore
+    private let applier: any RoundApplier
     private let clock: @Sendable () -> Date
     private let condition = NSCondition()
     private var round: RoundState?
     private var task: UpdateTask?
     private var accumulator: CiphertextAccumulator?
+    /// Verified partial decryptions of the current round, by party name.
+    private var verifiedPartials: [String: VerifiedPartialDecryption] = [:]
+    /// The aggregate of the round being decrypted (kept for verifying partials).
+    private var aggregate: [PaillierCiphertext]?
+    private var lastResult: [Int64]?
+    private var pendingNext: UpdateTask?
     private var counters: [String: Int] = [:]
 
     /// Creates the engine and resumes the round in progress from `store`, if any.
-    public init(policy: Policy, publicKey: PaillierPublicKey, store: RoundStore, clock: @escaping @Sendable () -> Date = { Date() }) throws {
+    public init(policy: Policy, thresholdKey: ThresholdPublicKey, store: RoundStore, applier: any RoundApplier,
+                clock: @escaping @Sendable () -> Date = { Date() }) throws {
+        guard Set(policy.committeeSeats.values).count == policy.committeeSeats.count,
+              policy.committeeSeats.count == thresholdKey.partyCount else {
+            throw ApiaryError(.invalidArgument, "the committee must seat each of the key's \(thresholdKey.partyCount) parties once")
+        }
         self.policy = policy
-        self.publicKey = publicKey
+        self.thresholdKey = thresholdKey
         self.store = store
+        self.applier = applier
         self.clock = clock
         if let (state, task) = try store.current() {
             self.round = state
             self.task = task
             if state.isCollecting {
                 accumulator = try rebuildAccumulator(state, task: task)
+            } else if state.stage == .decrypting {
+                try reloadDecryption(state, task: task)
             }
             Log.info("round.resumed", ["round": String(state.id), "stage": state.stage.rawValue,
                                        "updates": String(state.submissions.count)])
@@ -81,14 +95,16 @@ public final class CoordinatorEngine: @unchecked Sendable {
                 throw ApiaryError(.conflict, "round ids must increase: \(task.roundId) after \(round.id)")
             }
             let now = clock()
-            let state = try RoundState(id: task.roundId, expectedAgents: policy.agentKeys.keys.sorted(), committee: policy.committee,
-                                       quorum: policy.quorum, threshold: policy.threshold, ciphertextCount: task.ciphertextCount,
+            let state = try RoundState(id: task.roundId, expectedAgents: policy.agentKeys.keys.sorted(), committee: policy.committeeSeats.keys.sorted(),
+                                       quorum: policy.quorum, threshold: thresholdKey.threshold, ciphertextCount: task.ciphertextCount,
                                        openedAt: now, collectionSeconds: policy.collectionSeconds,
                                        failAfterSeconds: policy.failAfterSeconds, decryptionTimeout: policy.decryptionTimeout)
             try store.begin(state, task: task)
             round = state
             self.task = task
             accumulator = CiphertextAccumulator(publicKey: publicKey, count: task.ciphertextCount)
+            verifiedPartials = [:]
+            aggregate = nil
             Log.info("round.opened", ["round": String(task.roundId), "step": task.step.name,
                                       "ciphertexts": String(task.ciphertextCount), "quorum": String(policy.quorum)])
             condition.broadcast()
@@ -121,7 +137,16 @@ public final class CoordinatorEngine: @unchecked Sendable {
         if round.isCollecting {
             if round.submissions[agent] != nil { return .wait("update received; waiting for the round to close", round: round.id) }
             if round.refusals[agent] != nil { return .wait("declined this round", round: round.id) }
-            return TaskEnvelope(kind: .update, roundId: round.id, update: task, note: nil)
+            return TaskEnvelope(kind: .update, roundId: round.id, update: task, decrypt: nil, note: nil)
+        }
+        if round.stage == .decrypting, round.combinedParties.isEmpty, policy.committeeSeats[agent] != nil,
+           round.partials[agent]?.valid != true, let aggregateHash = round.aggregateHash {
+            let contributions = round.contributors.compactMap { name in
+                round.submissions[name].map { DecryptTask.Contribution(agent: name, updateHash: $0.updateHash, signature: $0.signature) }
+            }
+            let decrypt = DecryptTask(roundId: round.id, aggregateHash: aggregateHash, ciphertextCount: task.ciphertextCount,
+                                      quorum: round.quorum, contributions: contributions)
+            return TaskEnvelope(kind: .decrypt, roundId: round.id, update: nil, decrypt: decrypt, note: nil)
         }
         return .wait("round \(round.id) is \(round.stage.rawValue)", round: round.id)
     }
@@ -231,6 +256,7 @@ public final class CoordinatorEngine: @unchecked Sendable {
                     state.beginDecryption(aggregateHash: hash, now: clock())
                     try store.save(state)
                     round = state
+                    aggregate = accumulator.ciphertexts
                     self.accumulator = nil
                     Log.info("round.collection_closed", ["round": String(state.id), "contributors": contributors.joined(separator: ","),
                                                          "aggregate": String(hash.prefix(16))])
@@ -238,10 +264,140 @@ public final class CoordinatorEngine: @unchecked Sendable {
                     Log.error("round.persist_failed", ["round": String(state.id), "reason": "\(error)"])
                 }
             case .combine(let parties):
-                Log.info("round.combine", ["round": String(round?.id ?? 0), "parties": parties.joined(separator: ",")])
+                combineLocked(parties)
             case .failed(let reason):
                 Log.error("round.failed", ["round": String(round?.id ?? 0), "reason": reason])
             }
+        }
+    }
+
+    // MARK: Decryption
+
+    /// Accepts a committee member's partial decryption of the current aggregate: the proof is
+    /// verified against the aggregate and this round's context; the partial is stored before
+    /// it is recorded. Invalid partials are recorded as invalid (and logged), never used.
+    public func submitPartial(round roundId: UInt64, party: String, body: [UInt8]) throws(RoundState.Refusal) -> String {
+        let (state, ciphertexts): (RoundState?, [PaillierCiphertext]?) = condition.withLock { (round, aggregate) }
+        guard let state, state.id == roundId else { throw RoundState.Refusal(status: 404, reason: "round \(roundId) is not the current round") }
+        guard let seat = policy.committeeSeats[party] else { throw RoundState.Refusal(status: 403, reason: "\(party) is not on the decryption committee") }
+        guard state.stage == .decrypting, let ciphertexts, let aggregateHash = state.aggregateHash else {
+            throw RoundState.Refusal(status: 409, reason: "round \(roundId) is not decrypting (stage \(state.stage.rawValue))")
+        }
+        let partial: PartialDecryption
+        do {
+            partial = try ThresholdKeyCodec.decodePartialDecryption(body, key: thresholdKey)
+        } catch {
+            throw RoundState.Refusal(status: 400, reason: "malformed partial decryption: \(error)")
+        }
+        guard partial.partyId == seat else {
+            throw RoundState.Refusal(status: 403, reason: "\(party) holds seat \(seat), not \(partial.partyId)")
+        }
+        let shareHash = SHA256.hash(body).hexString
+        var verified: VerifiedPartialDecryption?
+        var failure: String?
+        do {
+            let context = try DecryptionContext(roundId: String(roundId), aggregateHash: [UInt8](hexString: aggregateHash) ?? [])
+            verified = try thresholdKey.verify(partial, of: ciphertexts, context: context)
+        } catch {
+            failure = "\(error)"
+        }
+        return try condition.withLock { () throws(RoundState.Refusal) -> String in
+            guard var current = round, current.id == roundId else { throw RoundState.Refusal(status: 404, reason: "round \(roundId) ended") }
+            if verified != nil {
+                do { try store.storePartial(body, round: roundId, party: party) } catch {
+                    throw RoundState.Refusal(status: 503, reason: "the coordinator could not store the partial decryption; retry later")
+                }
+            }
+            let effects = try current.receivePartial(party: party, shareHash: shareHash, valid: verified != nil, reason: failure, now: clock())
+            do { try store.save(current) } catch {
+                throw RoundState.Refusal(status: 503, reason: "the coordinator could not record the partial decryption; retry later")
+            }
+            round = current
+            if let verified { verifiedPartials[party] = verified }
+            if let failure {
+                counters["partials_invalid", default: 0] += 1
+                Log.warning("round.partial_invalid", ["round": String(roundId), "party": party, "reason": failure])
+            } else {
+                counters["partials_valid", default: 0] += 1
+                Log.info("round.partial_accepted", ["round": String(roundId), "party": party])
+            }
+            perform(effects)
+            condition.broadcast()
+            if let failure { throw RoundState.Refusal(status: 422, reason: "partial decryption rejected: \(failure)") }
+            return shareHash
+        }
+    }
+
+    /// Combines the chosen valid partials, decodes the sums with the actual contributor count,
+    /// and hands them to the applier; any failure fails the round (nothing half-applied).
+    private func combineLocked(_ parties: [String]) {
+        guard var state = round, let task else { return }
+        do {
+            let chosen = try parties.map { party -> VerifiedPartialDecryption in
+                guard let verified = verifiedPartials[party] else {
+                    throw ApiaryError(.notFound, "the verified partial of \(party) is not in memory")
+                }
+                return verified
+            }
+            let decryption = try thresholdKey.combine(chosen)
+            let codec = try PackedCodec(layout: try task.packing.layout(), encoding: .signedInteger)
+            let sums = try codec.decodeIntegers(decryption.plaintexts, count: task.valueCount, contributors: state.contributors.count)
+            let (modelHash, next) = try applier.apply(round: state, task: task, sums: sums)
+            state.markApplied(modelHash: modelHash, now: clock())
+            try store.save(state)
+            round = state
+            lastResult = sums
+            Log.info("round.applied", ["round": String(state.id), "parties": parties.joined(separator: ","),
+                                       "contributors": String(state.contributors.count), "model": String(modelHash.prefix(16))])
+            pendingNext = next
+        } catch {
+            Log.error("round.combine_failed", ["round": String(state.id), "reason": "\(error)"])
+            perform(state.fail("combination failed: \(error)", now: clock()))
+            round = state
+            try? store.save(state)
+        }
+    }
+
+    /// After a restart in the decrypting stage: reload the aggregate and re-verify stored partials.
+    private func reloadDecryption(_ state: RoundState, task: UpdateTask) throws {
+        guard let bytes = try store.aggregate(round: state.id) else {
+            throw ApiaryError(.notFound, "round \(state.id) is decrypting but its aggregate is missing; restore the state directory from backup")
+        }
+        let ciphertexts = try PaillierKeyCodec.decodeVector(bytes, key: publicKey, expectedCount: task.ciphertextCount)
+        aggregate = ciphertexts
+        guard let aggregateHash = state.aggregateHash else { return }
+        let context = try DecryptionContext(roundId: String(state.id), aggregateHash: [UInt8](hexString: aggregateHash) ?? [])
+        for (party, partial) in state.partials where partial.valid {
+            guard let body = try store.partial(round: state.id, party: party) else { continue }
+            verifiedPartials[party] = try thresholdKey.verify(try ThresholdKeyCodec.decodePartialDecryption(body, key: thresholdKey),
+                                                               of: ciphertexts, context: context)
+        }
+    }
+
+    /// Marks the applied round committed at `ledgerIndex` and opens the applier's next task, if any.
+    public func completeRound(ledgerIndex: UInt64) throws {
+        let next: UpdateTask? = try condition.withLock {
+            guard var state = round, state.stage == .applied else {
+                throw ApiaryError(.conflict, "no applied round to commit")
+            }
+            state.markCommitted(ledgerIndex: ledgerIndex, now: clock())
+            try store.save(state)
+            round = state
+            Log.info("round.committed", ["round": String(state.id), "ledger_index": String(ledgerIndex)])
+            defer { pendingNext = nil }
+            return pendingNext
+        }
+        if let next { try openRound(next) }
+    }
+
+    /// The decoded sums of the last applied round (for tests and the dashboard).
+    public var lastSums: [Int64]? { condition.withLock { lastResult } }
+
+    /// The task the applier proposed after the last applied round, taken once.
+    public func takeNextTask() -> UpdateTask? {
+        condition.withLock {
+            defer { pendingNext = nil }
+            return pendingNext
         }
     }
 

@@ -15,6 +15,7 @@ import Shared
 /// | POST | /v1/rounds/{id}/decline | agent | JSON {"reason": ...} |
 /// | GET | /v1/rounds/{id}/updates/{agent} | agent | an accepted update (for recomputing the sum) |
 /// | GET | /v1/rounds/{id}/aggregate | agent | the aggregate ciphertext vector |
+/// | POST | /v1/rounds/{id}/partials | agent (committee) | partial decryption with proof |
 /// | GET | /v1/rounds/current | any | the round's state as JSON |
 public struct CoordinatorRouter: HTTPHandler {
     public let engine: CoordinatorEngine
@@ -62,6 +63,17 @@ public struct CoordinatorRouter: HTTPHandler {
             do {
                 try engine.decline(round: round, agent: peer.name, reason: String(reason.prefix(500)))
                 return .json(200, "{\"status\": \"recorded\"}")
+            } catch {
+                return refusal(error, peer: peer, request: request)
+            }
+        }
+        if let captured = route.match("v1/rounds/*/partials") {
+            guard request.method == "POST" else { return notAllowed(request) }
+            guard peer.role == .agent else { return forbidden(peer, "only committee agents send partial decryptions") }
+            guard let round = UInt64(captured[0]) else { return .error(400, "round id '\(captured[0])' is not a number") }
+            do {
+                let shareHash = try engine.submitPartial(round: round, party: peer.name, body: request.body)
+                return .json(200, "{\"status\": \"accepted\", \"shareHash\": \"\(shareHash)\"}")
             } catch {
                 return refusal(error, peer: peer, request: request)
             }

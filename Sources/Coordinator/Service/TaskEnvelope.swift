@@ -8,11 +8,12 @@ public struct TaskEnvelope: Codable, Sendable, Equatable {
     public var kind: Kind
     public var roundId: UInt64?
     public var update: UpdateTask?
+    public var decrypt: DecryptTask?
     /// For `wait`: why there is nothing to do (for logs).
     public var note: String?
 
     public static func wait(_ note: String, round: UInt64? = nil) -> TaskEnvelope {
-        TaskEnvelope(kind: .wait, roundId: round, update: nil, note: note)
+        TaskEnvelope(kind: .wait, roundId: round, update: nil, decrypt: nil, note: note)
     }
 }
 
