@@ -76,7 +76,7 @@ let package = Package(
         ),
         .testTarget(
             name: "CoordinatorTests",
-            dependencies: ["CoordinatorKit", "Shared"],
+            dependencies: ["CoordinatorKit", "AgentKit", "Shared"],
             path: "Tests/CoordinatorTests"
         ),
         // Loopback-only tests that start servers and processes themselves.

@@ -41,7 +41,7 @@ struct EngineFixture {
         UpdateTask(roundId: round, step: GeneratorStep(generator: "marginals", name: "counts", parameters: "{}"), valueCount: 60,
                    ciphertextCount: 3, packing: PackingSpec(modulusBits: 512, valueBits: 16, maxSummands: 8),
                    noiseShareMu: try RationalText(numerator: 5, denominator: 1), quorum: 2,
-                   privacyCost: PrivacyCost(mechanism: "skellam", mu: 10, l1: 1, l2: 1), deadline: t0.addingTimeInterval(60), modelHashIn: nil)
+                   privacyCost: PrivacyCost(mechanisms: [.skellam(mu: 1e6, l1: 1, l2: 1)]), deadline: t0.addingTimeInterval(60), modelHashIn: nil)
     }
 
     /// An update of three ciphertexts encrypting `values` as they are (no packing), and its signature.

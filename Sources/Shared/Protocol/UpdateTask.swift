@@ -106,28 +106,64 @@ public struct RationalText: Codable, Sendable, Equatable, CustomStringConvertibl
     }
 }
 
-/// The privacy cost of one round for one contributing agent: the mechanism and its parameters
-/// at the worst case (exactly `quorum` contributors), so the agent can charge its own accountant.
+/// The privacy cost of one round for one contributing agent: every noisy release in the round,
+/// at the worst case (exactly `quorum` contributors), so the agent can charge its own
+/// accountant before computing anything. The agent's epsilon is computed from this, never
+/// taken from the coordinator.
 public struct PrivacyCost: Codable, Sendable, Equatable {
-    /// "skellam" (integer releases) or "gaussian" (subsampled Gaussian for neural training).
-    public var mechanism: String
-    /// Skellam: total mu of the noise at quorum.
-    public var mu: Double?
-    public var l1: Double?
-    public var l2: Double?
-    /// Gaussian: sampling rate and noise multiplier.
-    public var samplingRate: Double?
-    public var noiseMultiplier: Double?
-    public var steps: Int
+    /// One release: "skellam" (integer sums, `mu` the total at quorum, L1 and L2 sensitivity)
+    /// or "gaussian" (Poisson-subsampled Gaussian: sampling rate, noise multiplier).
+    public struct Mechanism: Codable, Sendable, Equatable {
+        public var mechanism: String
+        public var mu: Double?
+        public var l1: Double?
+        public var l2: Double?
+        public var samplingRate: Double?
+        public var noiseMultiplier: Double?
+        public var steps: Int
 
-    public init(mechanism: String, mu: Double? = nil, l1: Double? = nil, l2: Double? = nil,
-                samplingRate: Double? = nil, noiseMultiplier: Double? = nil, steps: Int = 1) {
-        self.mechanism = mechanism
-        self.mu = mu
-        self.l1 = l1
-        self.l2 = l2
-        self.samplingRate = samplingRate
-        self.noiseMultiplier = noiseMultiplier
-        self.steps = steps
+        public init(mechanism: String, mu: Double? = nil, l1: Double? = nil, l2: Double? = nil,
+                    samplingRate: Double? = nil, noiseMultiplier: Double? = nil, steps: Int = 1) {
+            self.mechanism = mechanism
+            self.mu = mu
+            self.l1 = l1
+            self.l2 = l2
+            self.samplingRate = samplingRate
+            self.noiseMultiplier = noiseMultiplier
+            self.steps = steps
+        }
+
+        /// A Skellam release with total noise `mu` at quorum.
+        public static func skellam(mu: Double, l1: Double, l2: Double) -> Mechanism {
+            Mechanism(mechanism: "skellam", mu: mu, l1: l1, l2: l2)
+        }
+    }
+
+    public var mechanisms: [Mechanism]
+
+    public init(mechanisms: [Mechanism]) { self.mechanisms = mechanisms }
+
+    /// The composed RDP curve of every release in the round.
+    public func rdpCurve(grid: RDPOrderGrid = .dpAccountingDefault) throws -> RDPCurve {
+        var total = RDPCurve.zero(over: grid)
+        for item in mechanisms {
+            let curve: RDPCurve
+            switch item.mechanism {
+            case "skellam":
+                guard let mu = item.mu, let l1 = item.l1, let l2 = item.l2 else {
+                    throw ApiaryError(.invalidArgument, "a skellam cost needs mu, l1 and l2")
+                }
+                curve = try SkellamRDP.curve(mu: mu, l1: l1, l2: l2, steps: item.steps, grid: grid)
+            case "gaussian":
+                guard let q = item.samplingRate, let z = item.noiseMultiplier else {
+                    throw ApiaryError(.invalidArgument, "a gaussian cost needs samplingRate and noiseMultiplier")
+                }
+                curve = try SubsampledGaussianRDP.curve(samplingRate: q, noiseMultiplier: z, steps: item.steps, grid: grid)
+            default:
+                throw ApiaryError(.unsupported, "unknown privacy mechanism '\(item.mechanism)'")
+            }
+            total = try total.composed(with: curve)
+        }
+        return total
     }
 }

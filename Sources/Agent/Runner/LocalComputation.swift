@@ -1,0 +1,9 @@
+import Shared
+
+/// What an agent computes on its private rows for a round: the integer vector of the task's
+/// step with the agent's noise share already added and contributions already bounded.
+/// `GeneratorComputation` evaluates generator steps on the institution's table; tests use
+/// fixed vectors.
+public protocol LocalComputation: Sendable {
+    func noisyVector(for task: UpdateTask, random: any RandomSource) throws -> [Int64]
+}
