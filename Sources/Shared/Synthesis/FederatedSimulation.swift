@@ -108,6 +108,11 @@ public struct FederatedSimulation: Sendable {
         }
         lap("rounds")
 
+        if case .tree(let tree) = model {
+            // The tree is post-processing of noisy sums: public, and useful to see.
+            let names = schema.columns.map(\.name)
+            progress("tree: " + tree.edges.map { "\(names[$0.parent])->\(names[$0.child])" }.joined(separator: ", "))
+        }
         let fitted = model.model
         let rowCount = config.rows ?? max(1, Int(fitted.estimatedRecords.rounded()))
         let synthetic = fitted.sample(rows: rowCount, using: random(institution: n, round: 0))

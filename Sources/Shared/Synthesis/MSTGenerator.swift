@@ -10,10 +10,15 @@ import Foundation
 /// - The coordinator scores each pair by noisy mutual information minus the mutual information
 ///   that noise alone produces at that table's size and noise level (estimated by simulating
 ///   noise on the independence table; public facts only), and takes a maximum spanning tree.
-/// - Round 2 releases "mst-tree": the d - 1 tree pairs at the schema's bins (L1 = d - 1).
+/// - Round 2 releases "mst-tree": the d - 1 tree pairs (L1 = d - 1), with numeric columns
+///   merged to the resolution the noise allows (`treeResolution`: an average cell keeps
+///   `minimumSignal` noise deviations of signal; all bins without noise).
 /// - Fit (post-processing): the record count is the inverse-variance mean of every measured
 ///   table's total; each column's distribution combines its own counts with the margins of its
-///   tree pairs (inverse-variance), projected onto non-negative counts with that total; each tree
+///   tree pairs (inverse-variance, per group), projected onto non-negative counts with that total;
+///   codes whose own noisy count is below `fineThreshold` noise deviations are taken as empty
+///   (and a group with no other code is dropped: noise on an empty tail bin would otherwise
+///   produce outliers), and within a group codes follow the column's own counts; each tree
 ///   pair's table is adjusted to those two margins (least squares, clipped at zero, IPF), which
 ///   makes the model consistent along every edge. Conditionals follow from the pair tables.
 ///
@@ -29,13 +34,19 @@ public struct MSTGenerator: Generator {
     /// Share of the independence table blended into each pair table before IPF (keeps every
     /// conditional defined).
     public let smoothing: Double
+    /// Average pair cell count, in noise standard deviations, that sets the tree's resolution.
+    public let minimumSignal: Double
+    /// Noisy one-way counts below this many noise deviations count as empty within a group.
+    public let fineThreshold: Double
 
     /// Release names.
     public static let oneWayRelease = "mst-one-way", selectionRelease = "mst-selection", treeRelease = "mst-tree"
 
     /// A generator with the given settings.
     public init(selectionGroups: Int = 4, weights: (oneWay: Double, selection: Double, tree: Double) = (1, 1, 3),
-                smoothing: Double = 0.01) {
+                smoothing: Double = 0.01, minimumSignal: Double = 2, fineThreshold: Double = 2) {
+        self.fineThreshold = fineThreshold
+        self.minimumSignal = minimumSignal
         self.selectionGroups = selectionGroups
         self.weights = weights
         self.smoothing = smoothing
@@ -45,7 +56,7 @@ public struct MSTGenerator: Generator {
     public var parameters: [String: String] {
         ["selection_groups": "\(selectionGroups)",
          "budget_weights": "one-way \(weights.oneWay), selection \(weights.selection), tree \(weights.tree)",
-         "smoothing": "\(smoothing)"]
+         "smoothing": "\(smoothing)", "minimum_signal": "\(minimumSignal)", "fine_threshold": "\(fineThreshold)"]
     }
 
     /// The three releases (one for a one-column table).
@@ -71,20 +82,40 @@ public struct MSTGenerator: Generator {
             if d >= 2 {
                 let pairs = (0..<d).flatMap { i in ((i + 1)..<d).map { [i, $0] } }
                 blocks.append(try MeasurementBlock(release: Self.selectionRelease,
-                                                   query: .marginals(MarginalSetQuery(marginals: pairs, maxGroups: selectionGroups)),
+                                                   query: .marginals(MarginalSetQuery(marginals: pairs,
+                                                                                      maxGroups: Array(repeating: selectionGroups, count: d))),
                                                    noise: plan.noise(for: Self.selectionRelease)))
             }
             return .task(RoundTask(generator: name, round: 1, blocks: blocks))
         case 1 where d >= 2:
             let tree = try selectTree(schema: schema, round1: history[0])
+            let noise = try plan.noise(for: Self.treeRelease)
+            let resolution = treeResolution(schema: schema, total: try estimatedTotal(schema: schema, history: history),
+                                            noiseVariance: noise.map { 2 * $0.actualTotalMu(contributors: plan.quorum) } ?? 0)
             let block = try MeasurementBlock(release: Self.treeRelease,
-                                             query: .marginals(MarginalSetQuery(marginals: tree.map { [$0.0, $0.1] })),
-                                             noise: plan.noise(for: Self.treeRelease))
+                                             query: .marginals(MarginalSetQuery(marginals: tree.map { [$0.0, $0.1] },
+                                                                                maxGroups: resolution)),
+                                             noise: noise)
             return .task(RoundTask(generator: name, round: 2, blocks: [block]))
         case 1, 2:
             return .finished(.tree(try fit(schema: schema, history: history)))
         default:
             throw ApiaryError(.invalidArgument, "MST runs two rounds; got a history of \(history.count)")
+        }
+    }
+
+    // MARK: Resolution
+
+    /// How many groups each numeric column gets in the tree round: as many as keep an average
+    /// pair cell's count at `minimumSignal` noise standard deviations, k^2 <= N / (s sigma),
+    /// between 2 and the schema's bins (all bins without noise). Uses only the noisy record
+    /// estimate and the public noise level, so it is post-processing.
+    public func treeResolution(schema: TableSchema, total: Double, noiseVariance: Double) -> [Int] {
+        schema.columns.map { column in
+            let fine = column.kind.valueCodeCount
+            guard column.kind.isNumeric, noiseVariance > 0 else { return max(1, fine) }
+            let cells = total / (minimumSignal * noiseVariance.squareRoot())
+            return min(fine, max(2, Int(cells.squareRoot().rounded(.down))))
         }
     }
 
@@ -164,13 +195,13 @@ public struct MSTGenerator: Generator {
     /// The consistent tree model from both rounds' outcomes.
     public func fit(schema: TableSchema, history: [RoundOutcome]) throws -> TreeModel {
         let d = schema.columns.count
-        let cards = schema.codeCounts
         guard let round1 = history.first, case .marginals(let oneWayQuery) = round1.task.blocks[0].query else {
             throw ApiaryError(.invalidArgument, "MST fit needs round 1's one-way block")
         }
         let total = try estimatedTotal(schema: schema, history: history)
         let oneWay = oneWayQuery.split(round1.sums[0], schema: schema).map { $0.map(Double.init) }
         let oneWayVariance = round1.noiseVariance(block: 0)
+        var groups = schema.codeCounts.map { Array(0..<$0) }
         var pairs: [(Int, Int)] = []
         var pairTables: [[Double]] = []
         var pairVariance = 0.0
@@ -178,25 +209,66 @@ public struct MSTGenerator: Generator {
             guard history.count == 2, case .marginals(let treeQuery) = history[1].task.blocks[0].query else {
                 throw ApiaryError(.invalidArgument, "MST fit needs round 2's tree block")
             }
+            groups = treeQuery.groups(schema: schema)
             pairs = treeQuery.marginals.map { ($0[0], $0[1]) }
             pairTables = treeQuery.split(history[1].sums[0], schema: schema).map { $0.map(Double.init) }
             pairVariance = history[1].noiseVariance(block: 0)
         }
-        // Each column: its own counts combined with the margins of the tree pairs it belongs to.
+        let cards = groups.map { ($0.max() ?? -1) + 1 }
+        // Fine distribution of each column from its own counts; its groups' distribution from
+        // those counts summed per group combined with the margins of its tree pairs, cell by
+        // cell by inverse variance.
         var marginals: [[Double]] = []
+        var withinGroup: [[Double]] = []
         for column in 0..<d {
-            var estimates: [(values: [Double], variance: Double)] = [(oneWay[column], oneWayVariance)]
+            // Within a group: codes whose noisy count is below `fineThreshold` noise deviations
+            // count as empty (a long tail bin must not receive noise mass: its values would be
+            // outliers), the rest in proportion to their counts.
+            let cutoff = fineThreshold * oneWayVariance.squareRoot()
+            let kept = oneWay[column].map { $0 > cutoff ? $0 : 0 }
+            let clipped = oneWay[column].map { max($0, 0) }
+            var keptTotals = [Double](repeating: 0, count: cards[column])
+            var clippedTotals = [Double](repeating: 0, count: cards[column])
+            for (code, group) in groups[column].enumerated() {
+                keptTotals[group] += kept[code]
+                clippedTotals[group] += clipped[code]
+            }
+            withinGroup.append(groups[column].enumerated().map { code, group in
+                if keptTotals[group] > 0 { return kept[code] / keptTotals[group] }
+                if clippedTotals[group] > 0 { return clipped[code] / clippedTotals[group] }
+                return 1 / Double(groups[column].filter { $0 == group }.count)
+            })
+            var weighted = [Double](repeating: 0, count: cards[column])
+            var weights = [Double](repeating: 0, count: cards[column])
+            func add(_ value: Double, variance: Double, at group: Int) {
+                let weight = 1 / max(variance, 1e-12)
+                weighted[group] += weight * value
+                weights[group] += weight
+            }
+            var rawGroups = [Double](repeating: 0, count: cards[column])
+            var sizes = [Double](repeating: 0, count: cards[column])
+            for (code, group) in groups[column].enumerated() {
+                rawGroups[group] += oneWay[column][code]
+                sizes[group] += 1
+            }
+            for group in 0..<cards[column] { add(rawGroups[group], variance: oneWayVariance * sizes[group], at: group) }
             for ((a, b), table) in zip(pairs, pairTables) where a == column || b == column {
                 let (rows, columns) = (cards[a], cards[b])
                 if a == column {
-                    estimates.append(((0..<rows).map { r in (0..<columns).reduce(0) { $0 + table[r * columns + $1] } },
-                                      pairVariance * Double(columns)))
+                    for r in 0..<rows { add((0..<columns).reduce(0) { $0 + table[r * columns + $1] }, variance: pairVariance * Double(columns), at: r) }
                 } else {
-                    estimates.append(((0..<columns).map { c in (0..<rows).reduce(0) { $0 + table[$1 * columns + c] } },
-                                      pairVariance * Double(rows)))
+                    for c in 0..<columns { add((0..<rows).reduce(0) { $0 + table[$1 * columns + c] }, variance: pairVariance * Double(rows), at: c) }
                 }
             }
-            marginals.append(MarginalProjection.projectToSimplex(MarginalProjection.combine(estimates), total: total))
+            var combined = (0..<cards[column]).map { weighted[$0] / weights[$0] }
+            // Support: a group none of whose codes stands out of the noise is taken as empty
+            // (unless that would empty the column). Noise on empty tail bins would otherwise
+            // create outliers that distort means and correlations.
+            let supported = (0..<cards[column]).map { keptTotals[$0] > 0 }
+            if supported.contains(true), oneWayVariance > 0 {
+                for group in 0..<cards[column] where !supported[group] { combined[group] = 0 }
+            }
+            marginals.append(MarginalProjection.projectToSimplex(combined, total: total))
         }
         // Each pair: adjusted to the two margins, so consecutive edges agree on shared columns.
         let fittedPairs = zip(pairs, pairTables).map { pair, table in
@@ -209,25 +281,20 @@ public struct MSTGenerator: Generator {
         for (parent, child) in oriented {
             let index = pairs.firstIndex { ($0.0 == parent && $0.1 == child) || ($0.0 == child && $0.1 == parent) }!
             let table = fittedPairs[index]
-            let (rowsCard, columnsCard) = (cards[pairs[index].0], cards[pairs[index].1])
+            let width = cards[pairs[index].1]
+            let parentFirst = pairs[index].0 == parent
             var conditional = [Double](repeating: 0, count: cards[parent] * cards[child])
             for p in 0..<cards[parent] {
-                var rowTotal = 0.0
+                let row = (0..<cards[child]).map { c in parentFirst ? table[p * width + c] : table[c * width + p] }
+                let rowTotal = row.reduce(0, +)
                 for c in 0..<cards[child] {
-                    let value = pairs[index].0 == parent ? table[p * columnsCard + c] : table[c * columnsCard + p]
-                    conditional[p * cards[child] + c] = value
-                    rowTotal += value
-                }
-                for c in 0..<cards[child] {
-                    conditional[p * cards[child] + c] = rowTotal > 0 ? conditional[p * cards[child] + c] / rowTotal
-                        : marginals[child][c] / max(total, 1)
+                    conditional[p * cards[child] + c] = rowTotal > 0 ? row[c] / rowTotal : marginals[child][c] / total
                 }
             }
-            _ = rowsCard
             conditionals.append(conditional)
         }
         return try TreeModel(schema: schema, root: root, edges: oriented.map { TreeEdge(parent: $0.parent, child: $0.child) },
-                             marginals: marginals.map { m in m.map { $0 / total } }, conditionals: conditionals,
-                             estimatedRecords: total)
+                             groups: groups, marginals: marginals.map { m in m.map { $0 / total } },
+                             conditionals: conditionals, withinGroup: withinGroup, estimatedRecords: total)
     }
 }

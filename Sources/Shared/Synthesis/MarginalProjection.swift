@@ -39,7 +39,7 @@ public enum MarginalProjection {
 
     /// A rows x columns table (row-major) that has the given row and column sums (which must
     /// have equal totals) and stays close to `noisy`: the least-squares adjustment to the
-    /// margins, clipped at zero, blended with a `smoothing` share of the independence table
+    /// margins, projected onto non-negative tables with the same total, blended with a `smoothing` share of the independence table
     /// (so no row or column is left empty), then iterative proportional fitting to the margins.
     public static func fitTable(_ noisy: [Double], rows: Int, columns: Int, rowSums: [Double], columnSums: [Double],
                                 smoothing: Double = 0.02, iterations: Int = 50) -> [Double] {
@@ -56,7 +56,9 @@ public enum MarginalProjection {
                     - totalResidual / Double(rows * columns)
             }
         }
-        var positive = table.map { max($0, 0) }
+        // Projecting (rather than clipping at zero) also takes back the mass that positive noise
+        // left on empty cells, which would otherwise blur the dependence.
+        var positive = projectToSimplex(table, total: total)
         let mass = positive.reduce(0, +)
         let keep = mass > 0 ? (1 - smoothing) * total / mass : 0
         let independentShare = mass > 0 ? smoothing : 1

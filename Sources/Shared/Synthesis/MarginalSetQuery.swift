@@ -1,17 +1,17 @@
 /// A set of marginal count tables an agent computes over its discretised rows.
 ///
 /// Each marginal lists columns; its count vector has one cell per combination of their codes
-/// (row-major, last column fastest). With `maxGroups` set, numeric columns use a coarser
-/// coding (adjacent bins merged, `Discretiser.coarseGroups`). One record adds exactly 1 to
+/// (row-major, last column fastest). With `maxGroups` set, numeric column c uses a coarser
+/// coding of at most maxGroups[c] groups (adjacent bins merged, `Discretiser.coarseGroups`). One record adds exactly 1 to
 /// one cell of each marginal, so k marginals have L1 = k and L2 = sqrt(k).
 public struct MarginalSetQuery: Sendable, Codable, Equatable {
     /// The column indices of each marginal.
     public let marginals: [[Int]]
-    /// Coarse coding of numeric columns (at most this many groups), or nil for the schema's bins.
-    public let maxGroups: Int?
+    /// Per column, the most groups of a numeric column's coarse coding, or nil for the schema's bins.
+    public let maxGroups: [Int]?
 
     /// A query for `marginals` at the given resolution.
-    public init(marginals: [[Int]], maxGroups: Int? = nil) {
+    public init(marginals: [[Int]], maxGroups: [Int]? = nil) {
         self.marginals = marginals
         self.maxGroups = maxGroups
     }
@@ -20,7 +20,7 @@ public struct MarginalSetQuery: Sendable, Codable, Equatable {
     public func groups(schema: TableSchema) -> [[Int]] {
         let discretiser = Discretiser(schema: schema)
         return schema.columns.indices.map { column in
-            if let maxGroups { return discretiser.coarseGroups(column: column, maxGroups: maxGroups) }
+            if let maxGroups, maxGroups.indices.contains(column) { return discretiser.coarseGroups(column: column, maxGroups: maxGroups[column]) }
             return Array(0..<schema.columns[column].codeCount)
         }
     }
@@ -44,6 +44,9 @@ public struct MarginalSetQuery: Sendable, Codable, Equatable {
 
     /// Checks the columns against the schema and the cell count against a sane limit.
     public func validate(schema: TableSchema, maxCells: Int = 50_000_000) throws {
+        if let maxGroups, maxGroups.count != schema.columns.count || maxGroups.contains(where: { $0 < 1 }) {
+            throw ApiaryError(.invalidArgument, "marginal query needs one positive group count per column")
+        }
         for marginal in marginals {
             _ = try MarginalCounter(cardinalities: cardinalities(schema: schema), columns: marginal)
         }

@@ -2,15 +2,16 @@
 /// table against its own private holdout and releases the scores as a bounded integer vector
 /// that goes through the same packing, encryption and Skellam noise as every other release.
 ///
-/// Vector (all sums over the agent's holdout records):
-///   [0] n, the number of holdout records;
+/// Vector (all sums over the agent's holdout records, S = `scale`):
+///   [0] S n, n the number of holdout records;
 ///   [1] round(S n mean-column-distance), [2] round(S n mean-pair-distance) (`QualityReport`'s
-///       distances, S = `scale`);
-///   then, with a target, a histogram of the TSTR classifier's P(positive) in `buckets` equal
-///   buckets, negatives first then positives.
-/// Adding or removing one holdout record changes n by 1, each n-scaled distance by at most
+///       distances);
+///   then, with a target, S times a histogram of the TSTR classifier's P(positive) in `buckets`
+///   equal buckets, negatives first then positives.
+/// Adding or removing one holdout record changes [0] by S, each n-scaled distance by at most
 /// S + 1 (n times a TV or KS distance moves by at most 1, plus rounding) and one histogram cell
-/// by 1: L1 = 2S + 4, L2 = sqrt(2 + 2 (S + 1)^2). The classifier is trained on the candidate
+/// by S: L1 = 4S + 2, L2 = sqrt(2 S^2 + 2 (S + 1)^2). Every coordinate has about the same
+/// sensitivity, so the common noise costs none of them more than it needs. The classifier is trained on the candidate
 /// (already public), never on an agent's own rows: a model trained on private rows would make
 /// the holdout scores depend on those rows with no bound, so train-on-real is not released.
 public struct QualityScoreQuery: Sendable, Codable, Equatable {
@@ -24,7 +25,7 @@ public struct QualityScoreQuery: Sendable, Codable, Equatable {
     public let trainingSteps: Int
 
     /// A query for the candidate with the given hash.
-    public init(candidateSHA256: String, scale: Int = 100, buckets: Int = 20, trainingSteps: Int = 300) {
+    public init(candidateSHA256: String, scale: Int = 100, buckets: Int = 10, trainingSteps: Int = 300) {
         self.candidateSHA256 = candidateSHA256
         self.scale = scale
         self.buckets = buckets
@@ -37,7 +38,8 @@ public struct QualityScoreQuery: Sendable, Codable, Equatable {
     /// (L1, L2) sensitivity of one holdout record (see the type's documentation).
     public var sensitivity: (l1: Double, l2: Double) {
         let s = Double(scale)
-        return (2 * s + 2 + (buckets > 0 ? 2 : 1), (1 + 2 * (s + 1) * (s + 1) + (buckets > 0 ? 1 : 0)).squareRoot())
+        let histogram = buckets > 0 ? s : 0
+        return (s + 2 * (s + 1) + histogram, (s * s + 2 * (s + 1) * (s + 1) + histogram * histogram).squareRoot())
     }
 
     /// Largest absolute value one record adds to a coordinate.
@@ -50,7 +52,7 @@ public struct QualityScoreQuery: Sendable, Codable, Equatable {
         guard holdout.schema == candidate.schema else { throw ApiaryError(.invalidArgument, "holdout and candidate schemas differ") }
         let n = holdout.rowCount
         var vector = [Int64](repeating: 0, count: outputCount)
-        vector[0] = Int64(n)
+        vector[0] = Int64(n) * Int64(scale)
         guard n > 0, candidate.rowCount > 0 else { return vector }
         let s = Double(scale), count = Double(n)
         let columns = QualityReport.columnDistances(synthetic: candidate, holdout: holdout)
@@ -62,7 +64,7 @@ public struct QualityScoreQuery: Sendable, Codable, Equatable {
             let (probabilities, labels) = model.predict(holdout)
             for (probability, label) in zip(probabilities, labels) {
                 let bucket = min(buckets - 1, max(0, Int(probability * Double(buckets))))
-                vector[3 + (label ? buckets : 0) + bucket] += 1
+                vector[3 + (label ? buckets : 0) + bucket] += Int64(scale)
             }
         }
         return vector
@@ -71,7 +73,7 @@ public struct QualityScoreQuery: Sendable, Codable, Equatable {
     /// The coordinator's view: averages from the noisy sum over agents (clamped to valid ranges).
     public func decode(_ sums: [Int64]) throws -> SecureQualityScores {
         guard sums.count == outputCount else { throw ApiaryError(.invalidArgument, "quality vector has \(sums.count) values, expected \(outputCount)") }
-        let n = max(1.0, Double(sums[0]))
+        let n = max(1.0, Double(sums[0]) / Double(scale))
         let clamp: (Double) -> Double = { min(1, max(0, $0)) }
         var tstr: ClassifierScores? = nil
         if buckets > 0 {
@@ -79,7 +81,7 @@ public struct QualityScoreQuery: Sendable, Codable, Equatable {
             let positives = (0..<buckets).map { max(0, Double(sums[3 + buckets + $0])) }
             tstr = Self.histogramScores(negatives: negatives, positives: positives)
         }
-        return SecureQualityScores(records: Double(sums[0]),
+        return SecureQualityScores(records: Double(sums[0]) / Double(scale),
                                    columnShapes: clamp(1 - Double(sums[1]) / (Double(scale) * n)),
                                    pairTrends: clamp(1 - Double(sums[2]) / (Double(scale) * n)),
                                    trainOnSynthetic: tstr)

@@ -12,7 +12,8 @@ import Foundation
 /// `maxIntegerCategories` distinct values (codes like 0/1 or a year) or is the target.
 /// Other columns are categorical (categories sorted). Bounds are the sample's range rounded
 /// outward to a step of one tenth of the range's power of ten. Bin edges are about `binCount`
-/// sample quantiles, rounded to that step; a value that fills more than one quantile (a
+/// equal-mass sample quantiles plus the 1%, 3%, 97% and 99% ones (long tails), rounded to two
+/// significant digits; a value that fills more than one quantile (a
 /// spike, such as many zeros) gets a bin of its own. A column with missing cells keeps them.
 public struct SchemaInference: Sendable {
     /// Target number of bins per numeric column (10-20 is typical).
@@ -118,16 +119,19 @@ public struct SchemaInference: Sendable {
     private func binEdges(sorted: [Double], lower: Double, upper: Double, step: Double, whole: Bool) -> [Double] {
         var edges: [Double] = [lower]
         let n = sorted.count
+        // Equal-mass levels, plus extra levels in both tails, where uniform-within-bin sampling
+        // of a long tail would otherwise be poor.
+        let levels = Set((1..<binCount).map { Double($0) / Double(binCount) } + [0.01, 0.03, 0.97, 0.99]).sorted()
         var previousQuantile: Double? = nil
-        for k in 1..<binCount {
-            let q = sorted[min(n - 1, k * n / binCount)]
+        for level in levels {
+            let q = sorted[min(n - 1, Int(level * Double(n)))]
             // A value hit by two quantiles in a row is a spike: close its bin right after it.
             if let previousQuantile, q == previousQuantile {
-                edges.append(whole ? q + 1 : Self.tidy(((q / step).rounded(.down) + 1) * step, step: step))
+                edges.append(whole ? q + 1 : Self.nextRoundedUp(q, step: step))
                 continue
             }
             previousQuantile = q
-            edges.append(whole ? q : Self.tidy((q / step).rounded() * step, step: step))
+            edges.append(Self.roundedEdge(q, whole: whole, finest: step / 100))
         }
         edges.append(upper)
         var result: [Double] = []
@@ -140,6 +144,21 @@ public struct SchemaInference: Sendable {
             result.append(upper)
         }
         return result
+    }
+
+    /// An interior edge rounded to two significant digits (whole numbers for integer columns,
+    /// never finer than `finest`), so the draft reads well and does not echo exact sample values.
+    static func roundedEdge(_ x: Double, whole: Bool, finest: Double) -> Double {
+        guard x != 0 else { return 0 }
+        var unit = pow(10, (log10(abs(x))).rounded(.down) - 1)
+        unit = max(unit, whole ? 1 : finest)
+        return tidy((x / unit).rounded() * unit, step: unit)
+    }
+
+    /// The smallest two-significant-digit value above x (a spike's closing edge).
+    static func nextRoundedUp(_ x: Double, step: Double) -> Double {
+        let unit = max(x == 0 ? step / 100 : pow(10, (log10(abs(x))).rounded(.down) - 1), step / 100)
+        return tidy(((x / unit).rounded(.down) + 1) * unit, step: unit)
     }
 
     static func tidy(_ x: Double, step: Double) -> Double {
