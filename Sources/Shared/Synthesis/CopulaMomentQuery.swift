@@ -6,9 +6,11 @@ import Foundation
 /// u_j = F_j(code - 1) + position * p_j(code) (position within the bin, 0.5 for categories)
 /// and z_j = Phi^-1(u_j), limited to |z_j| <= `scoreLimit`; then the whole vector z is scaled
 /// down to squared norm at most `clipNormSquared` (C^2). The record contributes
-/// round(scale * z_i z_j) for every pair i < j. Sensitivity of one record's integer vector:
-/// L2 <= scale C^2 / sqrt 2 + sqrt(m) / 2 (sum over i<j of z_i^2 z_j^2 <= |z|^4 / 2, plus
-/// rounding) and L1 <= scale (d - 1) C^2 / 2 + m / 2, with m = d (d - 1) / 2 pairs.
+/// round(scale * z_i z_j) for every pair i <= j (the diagonal lets the coordinator normalise by
+/// the clipped scores' own variances, which removes most of the clipping's shrinkage).
+/// Sensitivity of one record's integer vector, m = d (d + 1) / 2 entries:
+/// L2 <= scale C^2 + sqrt(m) / 2 (sum over i<=j of z_i^2 z_j^2 <= |z|^4, plus rounding) and
+/// L1 <= scale (d + 1) C^2 / 2 + m / 2 (sum over i<=j of |z_i z_j| <= (|z|_1^2 + |z|^2) / 2).
 public struct CopulaMomentQuery: Sendable, Codable, Equatable {
     /// Per column, the cumulative probabilities at the codes' boundaries (codeCount + 1 values, 0 to 1).
     public let cumulative: [[Double]]
@@ -27,17 +29,17 @@ public struct CopulaMomentQuery: Sendable, Codable, Equatable {
         self.scoreLimit = scoreLimit
     }
 
-    /// Number of column pairs m.
-    public var pairCount: Int { cumulative.count * (cumulative.count - 1) / 2 }
+    /// Number of entries m: pairs i <= j.
+    public var pairCount: Int { cumulative.count * (cumulative.count + 1) / 2 }
 
     /// (L1, L2) sensitivity of one record's integer vector (see the type's documentation).
     public var sensitivity: (l1: Double, l2: Double) {
         let d = Double(cumulative.count), m = Double(pairCount)
-        return (scale * (d - 1) * clipNormSquared / 2 + m / 2, scale * clipNormSquared / 2.0.squareRoot() + m.squareRoot() / 2)
+        return (scale * (d + 1) * clipNormSquared / 2 + m / 2, scale * clipNormSquared + m.squareRoot() / 2)
     }
 
     /// Largest absolute value one record adds to a coordinate.
-    public var maxAbsolutePerRecord: Double { (scale * clipNormSquared / 2).rounded(.up) + 1 }
+    public var maxAbsolutePerRecord: Double { (scale * clipNormSquared).rounded(.up) + 1 }
 
     /// The clipped normal scores of every row (row-major, d per row).
     public func normalScores(table: Table) -> [[Double]] {
@@ -60,7 +62,7 @@ public struct CopulaMomentQuery: Sendable, Codable, Equatable {
         }
     }
 
-    /// The agent's sums of round(scale z_i z_j) over its rows, pairs (i, j) with i < j in row-major order.
+    /// The agent's sums of round(scale z_i z_j) over its rows, pairs (i, j) with i <= j in row-major order.
     public func evaluate(table: Table) throws -> [Int64] {
         guard cumulative.count == table.schema.columns.count else {
             throw ApiaryError(.invalidArgument, "copula query has \(cumulative.count) columns, the table \(table.schema.columns.count)")
@@ -73,7 +75,7 @@ public struct CopulaMomentQuery: Sendable, Codable, Equatable {
         for z in normalScores(table: table) {
             var index = 0
             for i in 0..<d {
-                for j in (i + 1)..<max(i + 1, d) {
+                for j in i..<d {
                     sums[index] += Int64((scale * z[i] * z[j]).rounded())
                     index += 1
                 }

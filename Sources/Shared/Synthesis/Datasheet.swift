@@ -17,6 +17,11 @@ public struct Datasheet: Sendable, Codable, Equatable {
         public let parameters: [String: String]
     }
 
+    private enum CodingKeys: String, CodingKey {
+        case format, created, schema, rows, generator, privacy, contributors, quality, cryptography, hashes
+        case estimatedRealRecords = "estimated_real_records"
+    }
+
     /// The privacy guarantee and how it was computed.
     public struct PrivacySummary: Sendable, Codable, Equatable {
         /// Epsilon spent, from the actual noise of every release (+infinity without noise).
@@ -35,6 +40,11 @@ public struct Datasheet: Sendable, Codable, Equatable {
         public let unit: String
         /// Every release.
         public let releases: [ReleaseRecord]
+
+        private enum CodingKeys: String, CodingKey {
+            case epsilon, delta, order, quorum, accountant, unit, releases
+            case targetEpsilon = "target_epsilon"
+        }
     }
 
     /// Format tag (`apiary-datasheet-v1`).
@@ -78,11 +88,10 @@ public struct Datasheet: Sendable, Codable, Equatable {
         self.hashes = hashes
     }
 
-    /// Pretty, key-sorted JSON with snake_case keys; infinite epsilon is the string "Infinity".
+    /// Pretty, key-sorted JSON (snake_case keys); infinite epsilon is the string "Infinity".
     public func jsonData() throws -> Data {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
-        encoder.keyEncodingStrategy = .convertToSnakeCase
         encoder.nonConformingFloatEncodingStrategy = .convertToString(positiveInfinity: "Infinity", negativeInfinity: "-Infinity", nan: "NaN")
         return try encoder.encode(self)
     }
@@ -90,7 +99,6 @@ public struct Datasheet: Sendable, Codable, Equatable {
     /// Decodes `jsonData()` output.
     public static func decode(_ data: Data) throws -> Datasheet {
         let decoder = JSONDecoder()
-        decoder.keyDecodingStrategy = .convertFromSnakeCase
         decoder.nonConformingFloatDecodingStrategy = .convertFromString(positiveInfinity: "Infinity", negativeInfinity: "-Infinity", nan: "NaN")
         return try decoder.decode(Datasheet.self, from: data)
     }

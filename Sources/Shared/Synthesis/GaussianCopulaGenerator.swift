@@ -5,8 +5,9 @@
 ///   every normal score is finite.
 /// - Pass 2, "copula-correlations": with pass 1's CDFs (public by then), each agent maps its
 ///   values to clipped normal scores and sums their pairwise products (`CopulaMomentQuery`).
-///   The coordinator divides by the record estimate, and takes the nearest correlation matrix
-///   (eigenvalue clipping, unit diagonal).
+///   The coordinator turns the sums of z_i z_j (i <= j) into correlations, normalising by the
+///   clipped scores' own second moments, and takes the nearest correlation matrix (eigenvalue
+///   clipping, unit diagonal).
 /// Budget: weights `weights` (default 1 : 1) of the Gaussian-part RDP (see `PrivacyPlan`).
 /// Clipping the score vector at squared norm C^2 = `clipFactor` d biases correlations slightly
 /// toward zero and bounds the sensitivity.
@@ -26,7 +27,7 @@ public struct GaussianCopulaGenerator: Generator {
     public static let marginalRelease = "copula-marginals", correlationRelease = "copula-correlations"
 
     /// A generator with the given settings.
-    public init(weights: (marginals: Double, correlations: Double) = (1, 1), clipFactor: Double = 1.5,
+    public init(weights: (marginals: Double, correlations: Double) = (1, 1), clipFactor: Double = 2,
                 scale: Double = 64, floor: Double = 0.01) {
         self.weights = weights
         self.clipFactor = clipFactor
@@ -78,14 +79,22 @@ public struct GaussianCopulaGenerator: Generator {
                 guard case .copulaMoments(let query) = history[1].task.blocks[0].query else {
                     throw ApiaryError(.invalidArgument, "copula fit needs pass 2's moment block")
                 }
-                var entries = correlation.entries
+                // Second moments of the clipped scores; correlations normalise by their own
+                // (noisy) variances, floored so noise cannot blow a ratio up.
+                var moments = [Double](repeating: 0, count: d * d)
                 var index = 0
                 for i in 0..<d {
-                    for j in (i + 1)..<d {
-                        let r = Double(history[1].sums[0][index]) / (query.scale * total)
-                        entries[i * d + j] = min(0.999, max(-0.999, r))
-                        entries[j * d + i] = entries[i * d + j]
+                    for j in i..<d {
+                        moments[i * d + j] = Double(history[1].sums[0][index]) / (query.scale * total)
+                        moments[j * d + i] = moments[i * d + j]
                         index += 1
+                    }
+                }
+                var entries = correlation.entries
+                for i in 0..<d {
+                    for j in 0..<d where i != j {
+                        let scale = (max(moments[i * d + i], 0.05) * max(moments[j * d + j], 0.05)).squareRoot()
+                        entries[i * d + j] = min(0.999, max(-0.999, moments[i * d + j] / scale))
                     }
                 }
                 correlation = SymmetricMatrix(size: d, entries: entries).nearestCorrelation()

@@ -16,6 +16,11 @@ public struct ReleaseRecord: Sendable, Codable, Equatable {
     /// Length of the released vector.
     public let coordinates: Int
 
+    private enum CodingKeys: String, CodingKey {
+        case name, round, l1, l2, contributors, coordinates
+        case totalMu = "total_mu"
+    }
+
     /// A record.
     public init(name: String, round: Int, l1: Double, l2: Double, totalMu: Double, contributors: Int, coordinates: Int) {
         self.name = name

@@ -10,6 +10,13 @@ public struct SecureQualityScores: Sendable, Codable, Equatable {
     /// Train-on-synthetic, test-on-real accuracy and AUC from the pooled histograms.
     public let trainOnSynthetic: ClassifierScores?
 
+    private enum CodingKeys: String, CodingKey {
+        case records
+        case columnShapes = "column_shapes"
+        case pairTrends = "pair_trends"
+        case trainOnSynthetic = "train_on_synthetic"
+    }
+
     /// Scores with the given values.
     public init(records: Double, columnShapes: Double, pairTrends: Double, trainOnSynthetic: ClassifierScores?) {
         self.records = records
