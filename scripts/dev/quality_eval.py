@@ -10,7 +10,8 @@ rows, AUC on test.csv, divided by the same trained on train.csv; the mean of the
 usage:
   python3 scripts/dev/quality_eval.py --data Deploy/sample-data/credit --synthetic /tmp/x/synthetic.csv [...]
   python3 scripts/dev/quality_eval.py --run --coordinator .build/release/apiary-coordinator --out /tmp/apiary-quality
-     (runs simulate for both tables, 3 institutions and centrally, epsilon 1, 5 and inf, and prints the table)
+     (runs simulate for both tables, both generators, 3 institutions and centrally, epsilon 1, 5 and
+      inf, seeds 0 1 2, and prints the mean (standard deviation over seeds) of each measure)
 """
 import argparse, json, os, subprocess, sys, time, warnings
 import numpy as np
@@ -92,29 +93,34 @@ def score(data_dir, synthetic_path):
             "auc_synthetic": synth, "auc_real": real}
 
 
-def run_all(coordinator, out, key_bits, seed):
+def run_all(coordinator, out, key_bits, seeds):
     rows = []
     for table in ("flchain", "credit"):
         data = os.path.join("Deploy/sample-data", table)
         for epsilon in ("1", "5", "inf"):
             for setting in ("3 institutions", "central"):
                 for generator in ("mst", "copula"):
-                    target = os.path.join(out, f"{table}-{generator}-eps{epsilon}-{setting.split()[0]}")
                     if setting == "central":
                         institutions = ["--institution", f"union={data}/train.csv"]
                     else:
                         institutions = sum([["--institution", f"{x}={data}/institution-{x}.csv"] for x in "abc"], [])
-                    command = [coordinator, "simulate", "--schema", f"{data}/schema.json", *institutions,
-                               "--epsilon", epsilon, "--delta", "1e-6", "--generator", generator,
-                               "--key-bits", str(key_bits), "--seed", str(seed), "--out", target]
-                    started = time.time()
-                    subprocess.run(command, check=True, capture_output=True)
-                    elapsed = time.time() - started
-                    scores = score(data, os.path.join(target, "synthetic.csv"))
-                    rows.append((table, generator, epsilon, setting, scores, elapsed))
-                    print(f"| {table} | {generator} | {epsilon} | {setting} | {scores['overall']:.3f} | "
-                          f"{scores['column_shapes']:.3f} | {scores['pair_trends']:.3f} | {scores['auc_ratio']:.3f} | "
-                          f"{elapsed:.1f} |", flush=True)
+                    runs = []
+                    for seed in seeds:
+                        target = os.path.join(out, f"{table}-{generator}-eps{epsilon}-{setting.split()[0]}-seed{seed}")
+                        command = [coordinator, "simulate", "--schema", f"{data}/schema.json", *institutions,
+                                   "--epsilon", epsilon, "--delta", "1e-6", "--generator", generator,
+                                   "--key-bits", str(key_bits), "--seed", str(seed), "--out", target]
+                        started = time.time()
+                        subprocess.run(command, check=True, capture_output=True)
+                        elapsed = time.time() - started
+                        runs.append((score(data, os.path.join(target, "synthetic.csv")), elapsed))
+                    mean = {k: float(np.mean([r[0][k] for r in runs])) for k in ("overall", "column_shapes", "pair_trends", "auc_ratio")}
+                    spread = {k: float(np.std([r[0][k] for r in runs])) for k in ("pair_trends", "auc_ratio")}
+                    elapsed = float(np.mean([r[1] for r in runs]))
+                    rows.append((table, generator, epsilon, setting, mean, elapsed))
+                    print(f"| {table} | {generator} | {epsilon} | {setting} | {mean['overall']:.3f} | "
+                          f"{mean['column_shapes']:.3f} | {mean['pair_trends']:.3f} ({spread['pair_trends']:.3f}) | "
+                          f"{mean['auc_ratio']:.3f} ({spread['auc_ratio']:.3f}) | {elapsed:.1f} |", flush=True)
     return rows
 
 
@@ -126,12 +132,12 @@ def main():
     parser.add_argument("--coordinator", default=".build/release/apiary-coordinator")
     parser.add_argument("--out", default="/tmp/apiary-quality")
     parser.add_argument("--key-bits", type=int, default=1024)
-    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2])
     args = parser.parse_args()
     if args.run:
-        print("| table | generator | epsilon | setting | overall | column shapes | pair trends | AUC ratio | simulate s |")
+        print("| table | generator | epsilon | setting | overall | column shapes | pair trends (sd) | AUC ratio (sd) | simulate s |")
         print("|---|---|---|---|---|---|---|---|---|")
-        run_all(args.coordinator, args.out, args.key_bits, args.seed)
+        run_all(args.coordinator, args.out, args.key_bits, args.seeds)
         return
     if not args.data or not args.synthetic:
         parser.error("give --data and --synthetic, or --run")
