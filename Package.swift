@@ -58,10 +58,21 @@ let package = Package(
             dependencies: ["Shared", "CoordinatorKit", "AgentKit"],
             path: "Sources/Bench"
         ),
+        // Fixtures shared by several test targets (built only for tests).
+        .target(
+            name: "TestSupport",
+            dependencies: ["Shared"],
+            path: "Tests/TestSupport"
+        ),
         .testTarget(
             name: "SharedTests",
-            dependencies: ["Shared"],
+            dependencies: ["Shared", "TestSupport"],
             path: "Tests/SharedTests"
+        ),
+        .testTarget(
+            name: "AgentTests",
+            dependencies: ["AgentKit", "Shared", "TestSupport"],
+            path: "Tests/AgentTests"
         ),
         .testTarget(
             name: "CoordinatorTests",

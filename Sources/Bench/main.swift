@@ -7,7 +7,9 @@ Usage: apiary-bench <benchmark> [options]
 
 Benchmarks (each accepts --help and --json):
   paillier     Paillier encryption, packing, decryption and homomorphic operations
+  threshold    threshold Paillier: safe-prime keygen, partial decryption with proofs, verification, combination
   privacy      RDP accountant queries per second and calibration time
+  ledger       ledger append+fsync, 100k-entry verification, inclusion proofs
 """
 
 let arguments = Array(CommandLine.arguments.dropFirst())
@@ -19,6 +21,17 @@ do {
     let rest = Array(arguments.dropFirst())
     switch name {
     case "paillier": print(try PaillierBench.run(rest))
+    case "threshold": print(try ThresholdBench.run(rest))
+    case "ledger":
+        if CommandLineOptions.wantsHelp(rest) {
+            print("Usage: apiary-bench ledger [--json] [--dir DIR]\n\nMeasures append+fsync/s, verification of a 100,000-entry ledger, and inclusion proof generation+verification (us). DIR (default: a temporary folder) holds the files.")
+        } else {
+            let options = try CommandLineOptions(rest, valued: ["dir"], flags: ["json"])
+            let directory = options.string("dir") ?? NSTemporaryDirectory() + "apiary-ledger-bench-\(getpid())"
+            try DurableFile.makeDirectory(directory)
+            defer { try? FileManager.default.removeItem(atPath: directory) }
+            print(try LedgerBench.run(json: options.has("json"), directory: directory))
+        }
     case "privacy":
         if CommandLineOptions.wantsHelp(rest) {
             print("Usage: apiary-bench privacy [--json]\n\nMeasures accountant queries/s (T-step subsampled Gaussian on the default order grid plus conversion) and calibration time.")

@@ -7,6 +7,7 @@ let usage = """
 Usage: apiary-coordinator <command> [options]
 
 Commands:
+  provision          the key ceremony: consortium CA, certificates, threshold key shares, kits
   privacy            epsilon of a mechanism's compositions, or the noise a target epsilon needs
   paillier-selftest  print a throw-away key and sample ciphertexts (development cross-checks)
 
@@ -21,6 +22,7 @@ guard let command = arguments.first, command != "--help", command != "-h" else {
 let rest = Array(arguments.dropFirst())
 do {
     switch command {
+    case "provision": print(try ProvisionCommand.run(rest))
     case "privacy": print(try PrivacyCommand.run(rest))
     case "paillier-selftest": print(try PaillierSelfTestCommand.run(rest))
     case "simulate": print(try SimulateCommand.run(rest))

@@ -56,6 +56,12 @@ public enum GMPReference {
         }
     }
 
+    /// The reference for a threshold partial decryption: `mpz_powm` (variable time) of a
+    /// ciphertext to an exponent as long as 2 Delta s_i, modulo n^2.
+    public static func powmDecryptionShare(ciphertext: BigUInt, exponent: BigUInt, nSquared: BigUInt) -> BigUInt {
+        BigUInt.make { __gmpz_powm($0, ciphertext.mpz, exponent.mpz, nSquared.mpz) }
+    }
+
     /// Plain `mpz_powm`, for exponentiation references.
     public static func powm(_ base: BigUInt, _ exponent: BigUInt, modulus: BigUInt) -> BigUInt {
         BigUInt.make { __gmpz_powm($0, base.mpz, exponent.mpz, modulus.mpz) }

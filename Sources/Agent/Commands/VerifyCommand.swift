@@ -1,0 +1,112 @@
+import Foundation
+import Shared
+
+/// `apiary-agent verify --ledger PATH [--dataset FILE.csv] [--json]`: checks every hash,
+/// signature, endorsement, proof and invariant of a ledger file, and optionally a dataset file
+/// against its publication entry. Never repairs anything. Exit codes: 0 verified, 1 a failure
+/// (the first one, with its entry index and reason), 2 a usage error.
+public enum VerifyCommand {
+    /// The `--help` text.
+    public static let usage = """
+        Usage: apiary-agent verify --ledger PATH [--dataset FILE.csv] [--json]
+               apiary-agent verify --coordinator URL [--dataset FILE.csv] [--json]
+
+        Verifies a ledger: file checksums, entry encodings, the Merkle tree, every endorsement
+        and update signature, finality, privacy budgets and the credit invariants. With
+        --dataset, also checks that the file is a published dataset (SHA-256, size, inclusion
+        proof, epsilon, contributors). A torn or damaged file is reported, never repaired.
+
+        Options:
+          --ledger PATH        the ledger file to verify
+          --coordinator URL    fetch the ledger from a running coordinator instead
+          --dataset FILE.csv   also verify this dataset file against its publication entry
+          --json               print the result as JSON
+          --help               show this help
+
+        Exit status: 0 verified, 1 verification failed (first failure printed with its entry
+        index), 2 usage error.
+        """
+
+    /// Runs the command on its arguments (without the program and subcommand names).
+    public static func run(_ arguments: [String]) -> (output: String, exitCode: Int32) {
+        var ledgerPath: String?
+        var coordinatorURL: String?
+        var datasetPath: String?
+        var json = false
+        var remaining = arguments[...]
+        func value(for flag: String) -> String? {
+            guard let next = remaining.first, !next.hasPrefix("--") else { return nil }
+            remaining = remaining.dropFirst()
+            return next
+        }
+        while let argument = remaining.popFirst() {
+            switch argument {
+            case "--help", "-h": return (usage, 0)
+            case "--json": json = true
+            case "--ledger":
+                guard let path = value(for: argument) else { return usageError("--ledger needs a path") }
+                ledgerPath = path
+            case "--dataset":
+                guard let path = value(for: argument) else { return usageError("--dataset needs a file") }
+                datasetPath = path
+            case "--coordinator":
+                guard let url = value(for: argument) else { return usageError("--coordinator needs a URL") }
+                coordinatorURL = url
+            default:
+                return usageError("unknown argument '\(argument)'")
+            }
+        }
+        if ledgerPath != nil && coordinatorURL != nil { return usageError("give either --ledger or --coordinator, not both") }
+        if coordinatorURL != nil {
+            // TODO(lead): fetch /v1/ledger/entries pages over the mTLS HTTPS client once it
+            // exists, rebuild the records, and verify them with LedgerVerifier.verify(records:).
+            return render(.failure(LedgerFault(entryIndex: nil, code: .unsupported,
+                                               reason: "--coordinator is not yet available in this build; download the ledger and use --ledger PATH")),
+                          json: json)
+        }
+        guard let ledgerPath else { return usageError("--ledger PATH is required") }
+        return render(LedgerVerifier.verify(path: ledgerPath, datasetPath: datasetPath), json: json)
+    }
+
+    private static func usageError(_ message: String) -> (output: String, exitCode: Int32) {
+        ("error: \(message)\n\n\(usage)", 2)
+    }
+
+    private static func render(_ result: Result<LedgerVerificationReport, LedgerFault>, json: Bool) -> (output: String, exitCode: Int32) {
+        switch result {
+        case .success(let report):
+            if json {
+                var object: [String: Any] = [
+                    "verified": true, "entries": report.entryCount, "tree_size": Int(report.head.size), "root": report.head.root.hexString,
+                    "endorsements": report.endorsementCount, "signatures": report.signatureCount,
+                    "pending_entries": report.pendingEntries, "minted_credits": report.mintedCredits,
+                    "burned_credits": report.burnedCredits, "balances": report.balances,
+                ]
+                if let dataset = report.dataset {
+                    object["dataset"] = ["entry_index": dataset.entryIndex, "dataset_id": dataset.datasetId]
+                }
+                return (jsonText(object), 0)
+            }
+            var lines = ["verified: \(report.entryCount) entries, \(report.endorsementCount) endorsements, \(report.signatureCount) signatures",
+                         "tree head: size \(report.head.size), root \(report.head.root.hexString)",
+                         "credits: minted \(report.mintedCredits), burned \(report.burnedCredits), balances sum to minted - burned"]
+            lines.append(report.pendingEntries.isEmpty ? "all entries final"
+                         : "not yet final (awaiting co-signatures): entries \(report.pendingEntries.map(String.init).joined(separator: ", "))")
+            if let dataset = report.dataset {
+                lines.append("dataset '\(dataset.datasetId)' matches its publication entry \(dataset.entryIndex)")
+            }
+            return (lines.joined(separator: "\n"), 0)
+        case .failure(let fault):
+            if json {
+                return (jsonText(["verified": false, "entry_index": fault.entryIndex.map { $0 as Any } ?? NSNull(),
+                                  "code": fault.code.name, "reason": fault.reason]), 1)
+            }
+            return ("verification failed: \(fault.description)", 1)
+        }
+    }
+
+    private static func jsonText(_ object: [String: Any]) -> String {
+        guard let data = try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys]) else { return "{}" }
+        return String(decoding: data, as: UTF8.self)
+    }
+}

@@ -1,0 +1,121 @@
+import Foundation
+import Shared
+
+/// Maps HTTP requests to the coordinator's engine and ledger (design brief section 9).
+///
+/// The caller's name and role come from its certificate (`PeerIdentity`), never from the
+/// request. Every refusal is a 4xx with a JSON reason and changes nothing.
+///
+/// | method | path | role | what |
+/// |---|---|---|---|
+/// | GET | /healthz | any | liveness |
+/// | GET | /metrics | any | Prometheus text |
+/// | GET | /v1/tasks/next?wait=S | agent | long-poll for the next task |
+/// | POST | /v1/rounds/{id}/updates | agent | ciphertext vector, header X-Apiary-Signature |
+/// | POST | /v1/rounds/{id}/decline | agent | JSON {"reason": ...} |
+/// | GET | /v1/rounds/{id}/updates/{agent} | agent | an accepted update (for recomputing the sum) |
+/// | GET | /v1/rounds/{id}/aggregate | agent | the aggregate ciphertext vector |
+/// | GET | /v1/rounds/current | any | the round's state as JSON |
+public struct CoordinatorRouter: HTTPHandler {
+    public let engine: CoordinatorEngine
+    public let metrics: CoordinatorMetrics
+
+    public init(engine: CoordinatorEngine, metrics: CoordinatorMetrics) {
+        self.engine = engine
+        self.metrics = metrics
+    }
+
+    public func handle(_ request: HTTPRequest, peer: PeerIdentity) -> HTTPResponse {
+        let route = Route(request)
+        if route.matches("healthz") {
+            guard request.method == "GET" || request.method == "HEAD" else { return notAllowed(request) }
+            return .text(200, "ok\n")
+        }
+        if route.matches("metrics") {
+            guard request.method == "GET" else { return notAllowed(request) }
+            return .text(200, metrics.render(engine: engine), contentType: "text/plain; version=0.0.4; charset=utf-8")
+        }
+        if route.matches("v1/tasks/next") {
+            guard request.method == "GET" else { return notAllowed(request) }
+            guard peer.role == .agent else { return forbidden(peer, "only agents poll for tasks") }
+            let wait = Double(request.query["wait"] ?? "0") ?? 0
+            return json(200, engine.nextTask(for: peer.name, wait: wait))
+        }
+        if let captured = route.match("v1/rounds/*/updates") {
+            guard request.method == "POST" else { return notAllowed(request) }
+            guard peer.role == .agent else { return forbidden(peer, "only agents submit updates") }
+            guard let round = UInt64(captured[0]) else { return .error(400, "round id '\(captured[0])' is not a number") }
+            guard let signature = request.headers["X-Apiary-Signature"] else {
+                return .error(400, "missing X-Apiary-Signature header (hex Ed25519 signature of the update)")
+            }
+            do {
+                return json(200, try engine.submitUpdate(round: round, agent: peer.name, body: request.body, signatureHex: signature))
+            } catch {
+                return refusal(error, peer: peer, request: request)
+            }
+        }
+        if let captured = route.match("v1/rounds/*/decline") {
+            guard request.method == "POST" else { return notAllowed(request) }
+            guard peer.role == .agent else { return forbidden(peer, "only agents decline rounds") }
+            guard let round = UInt64(captured[0]) else { return .error(400, "round id '\(captured[0])' is not a number") }
+            let reason = (try? ProtocolJSON.decode(DeclineRequest.self, from: request.body, what: "decline"))?.reason ?? "no reason given"
+            do {
+                try engine.decline(round: round, agent: peer.name, reason: String(reason.prefix(500)))
+                return .json(200, "{\"status\": \"recorded\"}")
+            } catch {
+                return refusal(error, peer: peer, request: request)
+            }
+        }
+        if let captured = route.match("v1/rounds/*/updates/*") {
+            guard request.method == "GET" else { return notAllowed(request) }
+            guard peer.role == .agent else { return forbidden(peer, "only agents read updates") }
+            let agent = captured[1]
+            guard let round = UInt64(captured[0]), PartyName.isSafe(agent) else { return .error(400, "bad round id or agent name") }
+            guard engine.currentRound.map({ $0.id == round && !$0.isCollecting && $0.contributors.contains(agent) }) == true,
+                  let bytes = try? engine.store.update(round: round, agent: agent) else {
+                return .error(404, "no listed update from \(agent) in a closed round \(round)")
+            }
+            return HTTPResponse(status: 200, headers: HTTPHeaders([("Content-Type", "application/octet-stream")]), body: bytes)
+        }
+        if let captured = route.match("v1/rounds/*/aggregate") {
+            guard request.method == "GET" else { return notAllowed(request) }
+            guard peer.role == .agent else { return forbidden(peer, "only agents read aggregates") }
+            guard let round = UInt64(captured[0]), let bytes = try? engine.store.aggregate(round: round) else {
+                return .error(404, "round \(captured[0]) has no aggregate yet")
+            }
+            return HTTPResponse(status: 200, headers: HTTPHeaders([("Content-Type", "application/octet-stream")]), body: bytes)
+        }
+        if route.matches("v1/rounds/current") {
+            guard request.method == "GET" else { return notAllowed(request) }
+            guard let round = engine.currentRound else { return .error(404, "no round has been opened") }
+            return json(200, round)
+        }
+        return .error(404, "no such endpoint: \(request.method) \(request.path)")
+    }
+
+    private func notAllowed(_ request: HTTPRequest) -> HTTPResponse {
+        .error(405, "method \(request.method) is not allowed on \(request.path)")
+    }
+
+    private func json<T: Encodable>(_ status: Int, _ value: T) -> HTTPResponse {
+        guard let bytes = try? ProtocolJSON.encode(value) else { return .error(500, "could not encode the response") }
+        return HTTPResponse(status: status, headers: HTTPHeaders([("Content-Type", "application/json")]), body: bytes)
+    }
+
+    private func forbidden(_ peer: PeerIdentity, _ reason: String) -> HTTPResponse {
+        Log.warning("http.forbidden", ["peer": peer.name, "role": peer.role.rawValue, "reason": reason])
+        return .error(403, "\(reason); your certificate's role is \(peer.role.rawValue)")
+    }
+
+    private func refusal(_ error: any Error, peer: PeerIdentity, request: HTTPRequest) -> HTTPResponse {
+        let (status, reason) = (error as? RoundState.Refusal).map { ($0.status, $0.reason) } ?? (500, "internal error")
+        Log.warning("round.request_refused", ["peer": peer.name, "path": request.path, "status": String(status), "reason": reason])
+        return .error(status, reason)
+    }
+}
+
+/// Body of POST /v1/rounds/{id}/decline.
+public struct DeclineRequest: Codable, Sendable {
+    public var reason: String
+    public init(reason: String) { self.reason = reason }
+}

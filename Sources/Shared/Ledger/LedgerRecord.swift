@@ -1,0 +1,21 @@
+/// One record of the ledger file: its type and payload bytes.
+public struct LedgerRecord: Sendable, Equatable {
+    /// What the payload is.
+    public var type: LedgerRecordType
+    /// The payload: an entry encoding or an endorsement encoding.
+    public var payload: [UInt8]
+
+    /// A record.
+    public init(type: LedgerRecordType, payload: [UInt8]) {
+        self.type = type
+        self.payload = payload
+    }
+
+    /// An entry record for `entry`.
+    public static func entry(_ entry: LedgerEntry) -> LedgerRecord { LedgerRecord(type: .entry, payload: entry.encoded()) }
+
+    /// An endorsement record.
+    public static func endorsement(_ endorsement: Endorsement) -> LedgerRecord {
+        LedgerRecord(type: .endorsement, payload: endorsement.encoded())
+    }
+}

@@ -1,0 +1,64 @@
+import Foundation
+import Testing
+@testable import Shared
+import TestSupport
+
+@Suite("Ledger canonical encoding vectors")
+struct LedgerEncodingVectorTests {
+    /// The first entries of the fixture ledger, the ones docs/ledger.md prints.
+    static func vectorLedger() throws -> LedgerAppender { try LedgerFixture.fullLedger() }
+
+    @Test("entries, leaf hashes, roots and the coordinator's endorsements match Tests/Vectors/ledger_vectors.txt")
+    func vectorsMatch() throws {
+        let ledger = try Self.vectorLedger().ledger
+        if ProcessInfo.processInfo.environment["APIARY_PRINT_LEDGER_VECTORS"] != nil {
+            for index in 0..<ledger.size {
+                let coordinator = ledger.endorsements[index].first { $0.signerId == LedgerFixture.coordinator }!
+                print("index = \(index)\nkind = \(ledger.entries[index].kind.name)\nentry = \(ledger.encodings[index].hexString)")
+                print("leaf_hash = \(try ledger.tree.leafHash(at: index).hexString)\nroot = \(try ledger.tree.root(size: index + 1).hexString)")
+                print("endorsement_message = \(Endorsement.signedMessage(leafHash: try ledger.tree.leafHash(at: index), head: coordinator.head).hexString)")
+                print("coordinator_signature = \(coordinator.signature.hexString)\n")
+            }
+        }
+        let records = try TestVectors.records("ledger_vectors.txt")
+        #expect(records.count == ledger.size)
+        let coordinatorKey = LedgerFixture.key(LedgerFixture.coordinator).publicKey
+        for record in records {
+            let index = try #require(record["index"].flatMap(Int.init))
+            let bytes = try #require([UInt8](hexString: record["entry"] ?? ""))
+            let entry = try LedgerEntry(decoding: bytes, index: index)
+            #expect(entry.encoded() == bytes, "entry \(index) re-encodes to the same bytes")
+            #expect(entry.kind.name == record["kind"])
+            #expect(ledger.encodings[index] == bytes)
+            #expect(MerkleTree.leafHash(bytes).hexString == record["leaf_hash"])
+            #expect(try ledger.tree.root(size: index + 1).hexString == record["root"])
+            let message = try #require([UInt8](hexString: record["endorsement_message"] ?? ""))
+            let signature = try #require([UInt8](hexString: record["coordinator_signature"] ?? ""))
+            #expect(coordinatorKey.isValidSignature(signature, for: message))
+        }
+    }
+
+    @Test("decoding rejects trailing bytes, truncation, bad booleans order and invalid UTF-8")
+    func nonCanonicalRejected() throws {
+        let ledger = try Self.vectorLedger().ledger
+        for (index, bytes) in ledger.encodings.enumerated() {
+            #expect(throws: ApiaryError.self) { try LedgerEntry(decoding: bytes + [0], index: index) }
+            for cut in Swift.stride(from: 0, to: bytes.count, by: max(1, bytes.count / 40)) {
+                #expect(throws: ApiaryError.self) { try LedgerEntry(decoding: Array(bytes[..<cut]), index: index) }
+            }
+        }
+        // Members out of canonical order.
+        var genesis = LedgerFixture.genesis
+        genesis.members.swapAt(0, 1)
+        let error = try #require(throws: ApiaryError.self) { try LedgerEntry(decoding: LedgerEntry.genesis(genesis).encoded(), index: 0) }
+        #expect(error.reason.hasPrefix("entry 0: members"))
+        // A licence whose researcher id is not UTF-8.
+        var writer = CanonicalWriter()
+        writer.writeUInt8(LedgerEntryKind.licenceGrant.rawValue)
+        writer.writeUInt8(1)
+        writer.writeBytes([0xff, 0xfe])
+        writer.writeString("d")
+        writer.writeUInt64(1)
+        #expect(throws: ApiaryError.self) { try LedgerEntry(decoding: writer.bytes, index: 9) }
+    }
+}

@@ -1,0 +1,111 @@
+import Foundation
+import Shared
+
+/// A small consortium (a coordinator, three hospitals with t = 2, one researcher) with
+/// deterministic keys, and a ledger that exercises every entry kind.
+public struct LedgerFixture {
+    public static let coordinator = "coordinator"
+    public static let institutions = ["hospital-a", "hospital-b", "hospital-c"]
+    public static let researcher = "researcher-r"
+    public static let timestamp: UInt64 = 1_750_000_000_000
+
+    public static func key(_ id: String) -> Ed25519PrivateKey {
+        try! Ed25519PrivateKey(rawRepresentation: SHA256.hash(Array("apiary-test-key:\(id)".utf8)))
+    }
+
+    public static func hash(_ label: String) -> [UInt8] { SHA256.hash(Array(label.utf8)) }
+
+    public static var rewardPolicy: RewardPolicy {
+        RewardPolicy(participationCredits: 100, creditsPerThousandRecords: 50, qualityFloorPPM: 500_000, licencePriceCredits: 150)
+    }
+
+    public static var genesis: GenesisEntry {
+        var members = [ConsortiumMember(id: coordinator, role: .coordinator, ledgerKey: key(coordinator).publicKey.rawRepresentation,
+                                        certificateFingerprint: hash("cert:\(coordinator)"))]
+        for id in institutions {
+            members.append(ConsortiumMember(id: id, role: .institution, ledgerKey: key(id).publicKey.rawRepresentation,
+                                            certificateFingerprint: hash("cert:\(id)")))
+        }
+        members.append(ConsortiumMember(id: researcher, role: .researcher, ledgerKey: key(researcher).publicKey.rawRepresentation,
+                                        certificateFingerprint: hash("cert:\(researcher)"), initialCredits: 200))
+        let caps = institutions.map { InstitutionBudgetCap(partyId: $0, epsilonMicros: 10_000_000, deltaAttos: 10_000_000_000_000) }
+        return GenesisEntry(consortiumName: "Apiary test consortium", members: members, threshold: 2, committee: institutions,
+                            paillierPublicKeyHash: hash("paillier"), verificationKeysHash: hash("verification keys"),
+                            packing: PackingParameters(modulusBits: 2048, valueBits: 16, maximumSummands: 1000),
+                            privacyPolicy: PrivacyPolicy(minimumContributors: 2, perRoundEpsilonMicros: 2_000_000,
+                                                         perRoundDeltaAttos: 1_000_000_000_000, institutionCaps: caps),
+                            rewardPolicy: rewardPolicy)
+    }
+
+    public static func appender(store: LedgerStore? = nil) throws -> LedgerAppender {
+        try LedgerAppender(store: store, existingRecords: [], coordinatorId: coordinator, coordinatorKey: key(coordinator),
+                           clock: { timestamp })
+    }
+
+    /// A valid commitment for the next entry of `appender`.
+    public static func commitment(roundId: UInt64, contributors: [String], after ledger: Ledger, state: LedgerState,
+                           epsilonMicros: UInt64 = 1_000_000, qualityPPM: UInt32 = 800_000) throws -> RoundCommitmentEntry {
+        let contributions = try contributors.enumerated().map { offset, id in
+            let updateHash = hash("update:\(roundId):\(id)")
+            let previous = state.cumulativeEpsilonMicros[id] ?? 0
+            return ContributionRecord(partyId: id, updateHash: updateHash,
+                                      updateSignature: try key(id).signature(for: ContributionRecord.signedMessage(roundId: roundId, updateHash: updateHash)),
+                                      noisedRecordCount: Int64(1_000 * (offset + 1)) + 17, epsilonSpentMicros: epsilonMicros,
+                                      cumulativeEpsilonMicros: previous + epsilonMicros,
+                                      cumulativeDeltaAttos: (state.cumulativeDeltaAttos[id] ?? 0) + 100)
+        }
+        let rewards = contributions.compactMap { c -> RewardLine? in
+            let credits = rewardPolicy.reward(noisedRecordCount: c.noisedRecordCount, qualityPPM: qualityPPM)!
+            return credits > 0 ? RewardLine(partyId: c.partyId, credits: credits) : nil
+        }
+        let shares = institutions.prefix(2).map { DecryptionShareRecord(partyId: $0, shareHash: hash("share:\(roundId):\($0)"), proofHash: hash("proof:\(roundId):\($0)")) }
+        return RoundCommitmentEntry(roundId: roundId, previousHeadSize: UInt64(ledger.size), previousHeadRoot: try ledger.tree.root(),
+                                    modelHashIn: hash("model:\(roundId - 1)"), modelHashOut: hash("model:\(roundId)"),
+                                    paillierPublicKeyHash: hash("paillier"),
+                                    packing: PackingParameters(modulusBits: 2048, valueBits: 16, maximumSummands: 1000),
+                                    contributions: contributions, aggregateHash: hash("aggregate:\(roundId)"),
+                                    decryptionShares: shares, totalNoiseMicros: 4_000_000, roundEpsilonMicros: epsilonMicros,
+                                    roundDeltaAttos: 100, qualityPPM: qualityPPM, rewards: rewards)
+    }
+
+    /// Appends `entry` and has `endorsers` co-sign it.
+    @discardableResult
+    public static func appendEndorsed(_ entry: LedgerEntry, to appender: LedgerAppender, endorsers: [String] = ["hospital-a", "hospital-b"]) throws -> Endorsement {
+        let coordinatorEndorsement = try appender.append(entry)
+        let leafHash = try appender.ledger.tree.leafHash(at: Int(coordinatorEndorsement.entryIndex))
+        for id in endorsers {
+            try appender.addEndorsement(Endorsement(signing: leafHash, entryIndex: coordinatorEndorsement.entryIndex,
+                                                    head: coordinatorEndorsement.head, signerId: id, key: key(id)))
+        }
+        return coordinatorEndorsement
+    }
+
+    /// The CSV the fixture's dataset publication describes.
+    public static let datasetCSV = Array("age,diagnosis\n34,flu\n51,asthma\n".utf8)
+
+    /// A ledger with every entry kind: genesis, two rounds with settlements, a publication and
+    /// a licence, each final.
+    public static func fullLedger(store: LedgerStore? = nil) throws -> LedgerAppender {
+        let appender = try appender(store: store)
+        try appendEndorsed(.genesis(genesis), to: appender)
+        for (roundId, contributors) in [(UInt64(1), institutions), (UInt64(2), Array(institutions.prefix(2)))] {
+            let commitment = try commitment(roundId: roundId, contributors: contributors, after: appender.ledger, state: appender.state)
+            try appendEndorsed(.roundCommitment(commitment), to: appender)
+            try appendEndorsed(.rewardSettlement(RewardSettlementEntry(roundId: roundId, credits: commitment.rewards,
+                                                                        totalCredits: commitment.rewards.reduce(0) { $0 + $1.credits })), to: appender)
+        }
+        try appendEndorsed(.datasetPublication(DatasetPublicationEntry(
+            datasetId: "synthetic-2025-01", csvHash: SHA256.hash(datasetCSV), csvSize: UInt64(datasetCSV.count),
+            datasheetHash: hash("datasheet"), generator: "mst", epsilonMicros: 1_500_000, deltaAttos: 200,
+            contributors: institutions, rounds: [1, 2])), to: appender)
+        try appendEndorsed(.licenceGrant(LicenceGrantEntry(researcherId: researcher, datasetId: "synthetic-2025-01", creditsSpent: 150)), to: appender)
+        return appender
+    }
+
+    /// A fresh temporary file path.
+    public static func temporaryPath(_ name: String) -> String {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("apiary-ledger-tests-\(UUID().uuidString)")
+        try! FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        return directory.appendingPathComponent(name).path
+    }
+}
