@@ -27,6 +27,8 @@ public enum SimulateCommand {
           --holdout FILE           real holdout CSV, split across institutions, to score quality
                                    securely (10% of the budget goes to the scores)
           --quorum T               noise sized for T contributors (default: all institutions)
+          --threshold T            T institutions decrypt each aggregate with threshold key
+                                   shares (default: a majority; 0: one full key)
           --bad-rows reject|skip   policy for rows that do not fit the schema (default reject)
           --out DIR                output folder
           -h, --help               this text
@@ -43,9 +45,9 @@ public enum SimulateCommand {
     public static func configuration(_ arguments: [String]) throws -> SimulationConfiguration {
         let options = try CommandLineOptions(arguments, valued: [
             "schema", "institution", "epsilon", "delta", "generator", "rows", "key-bits", "seed", "holdout", "quorum",
-            "bad-rows", "out",
+            "threshold", "bad-rows", "out",
         ], flags: [])
-        for name in ["schema", "epsilon", "delta", "generator", "rows", "key-bits", "seed", "holdout", "quorum", "bad-rows", "out"]
+        for name in ["schema", "epsilon", "delta", "generator", "rows", "key-bits", "seed", "holdout", "quorum", "threshold", "bad-rows", "out"]
         where options.strings(name).count > 1 {
             throw ApiaryError(.invalidArgument, "option --\(name) given more than once")
         }
@@ -92,7 +94,8 @@ public enum SimulateCommand {
             schema: schema, institutions: institutions, epsilon: epsilon, delta: delta, generator: generator,
             rows: try options.int("rows", in: 1...100_000_000), keyBits: keyBits, seed: seed,
             holdoutPath: options.string("holdout"), outputDirectory: try options.required("out"),
-            quorum: try options.int("quorum", in: 1...institutions.count), badRows: policy)
+            quorum: try options.int("quorum", in: 1...institutions.count),
+            threshold: try options.int("threshold", in: 0...institutions.count), badRows: policy)
     }
 
     /// Runs the command; returns what to print on standard output (a summary, or the usage).

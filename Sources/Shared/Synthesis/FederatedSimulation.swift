@@ -6,7 +6,8 @@ import Foundation
 /// Per round, every simulated institution evaluates the task on its own rows, adds its Skellam
 /// share (`LocalContribution`), packs the integers (`PackedCodec`, signed offset encoding) and
 /// encrypts them under the consortium's Paillier key; the coordinator multiplies the
-/// ciphertexts (`CiphertextAccumulator`), has the sum decrypted (`AggregateDecryptor`) and
+/// ciphertexts (`CiphertextAccumulator`), has the sum decrypted (`AggregateDecryptor`: by default
+/// t = floor(n/2) + 1 of the institutions holding shares of a dealt threshold key) and
 /// decodes it with the actual contributor count. The generator turns the decoded sums into
 /// the next task or the model. Then it samples, writes synthetic.csv, optionally scores the
 /// candidate against a holdout split across the institutions through the same secure path,
@@ -21,11 +22,8 @@ public struct FederatedSimulation: Sendable {
     /// A simulation with the given settings.
     public init(configuration: SimulationConfiguration) { self.configuration = configuration }
 
-    /// Runs the pipeline. `makeDecryptor` builds the decryption seam from the generated key
-    /// (a full key by default; a threshold committee when available).
-    public func run(progress: (String) -> Void = { _ in },
-                    makeDecryptor: (PaillierPrivateKey) throws -> any AggregateDecryptor = { FullKeyDecryptor(privateKey: $0) })
-        throws -> SimulationResult {
+    /// Runs the pipeline; `progress` receives one line per step (no data in them).
+    public func run(progress: (String) -> Void = { _ in }) throws -> SimulationResult {
         let config = configuration
         let schema = config.schema
         try schema.validate()
@@ -79,9 +77,23 @@ public struct FederatedSimulation: Sendable {
             progress("privacy plan: NO NOISE (epsilon = infinity); the output is not differentially private")
         }
 
-        progress("generating a \(config.keyBits)-bit Paillier key")
-        let privateKey = try PaillierKeyGenerator.generate(modulusBits: config.keyBits)
-        let decryptor = try makeDecryptor(privateKey)
+        // Keys: a t-of-n threshold key dealt to the institutions (t of them decrypt each
+        // aggregate), or one full key with a threshold of 0.
+        let threshold = config.threshold ?? (n >= 2 ? n / 2 + 1 : 0)
+        guard (0...n).contains(threshold) else { throw ApiaryError(.invalidArgument, "threshold must be in 0...\(n), got \(threshold)") }
+        let publicKey: PaillierPublicKey
+        let decryptor: any AggregateDecryptor
+        if threshold >= 1 {
+            progress("dealing a \(config.keyBits)-bit threshold Paillier key, \(threshold) of \(n) institutions decrypt")
+            let dealing = try ThresholdDealer.deal(modulusBits: config.keyBits, parties: n, threshold: threshold)
+            publicKey = dealing.publicKey.paillier
+            decryptor = ThresholdCommitteeDecryptor(dealing: dealing)
+        } else {
+            progress("generating a \(config.keyBits)-bit Paillier key (full-key decryption)")
+            let privateKey = try PaillierKeyGenerator.generate(modulusBits: config.keyBits)
+            publicKey = privateKey.publicKey
+            decryptor = FullKeyDecryptor(privateKey: privateKey)
+        }
         lap("keys")
 
         // Rounds.
@@ -95,7 +107,7 @@ public struct FederatedSimulation: Sendable {
                 if case .finished(let fitted) = step { model = fitted; break }
                 continue
             }
-            let outcome = try runRound(task, tables: tables, publicKey: privateKey.publicKey, decryptor: decryptor,
+            let outcome = try runRound(task, tables: tables, publicKey: publicKey, decryptor: decryptor,
                                        progress: progress) { index in
                 try LocalContribution.compute(task: task, table: tables[index], random: random(institution: index, round: task.round))
             }
@@ -142,7 +154,7 @@ public struct FederatedSimulation: Sendable {
             let block = try MeasurementBlock(release: Self.qualityRelease, query: .qualityScores(query),
                                              noise: plan.noise(for: Self.qualityRelease))
             let task = RoundTask(generator: "quality", round: history.count + 1, blocks: [block])
-            let outcome = try runRound(task, tables: tables, publicKey: privateKey.publicKey, decryptor: decryptor,
+            let outcome = try runRound(task, tables: tables, publicKey: publicKey, decryptor: decryptor,
                                        progress: progress) { index in
                 try LocalContribution.compute(task: task, table: tables[index], holdout: holdouts[index], candidate: candidate,
                                               classifier: classifier, random: random(institution: index, round: task.round))

@@ -58,7 +58,7 @@ public struct GaussianCopulaGenerator: Generator {
     }
 
     /// Pass 1, pass 2, then the model.
-    public func nextStep(schema: TableSchema, plan: PrivacyPlan, history: [RoundOutcome]) throws -> GeneratorStep {
+    public func nextStep(schema: TableSchema, plan: PrivacyPlan, history: [RoundOutcome]) throws -> SynthesisStep {
         let d = schema.columns.count
         switch history.count {
         case 0:

@@ -20,5 +20,5 @@ public protocol Generator: Sendable {
     /// Every noisy release of a run on `schema`, in order, with its sensitivity and budget weight.
     func plannedReleases(schema: TableSchema) throws -> [PlannedRelease]
     /// The next task, or the model once the history is complete.
-    func nextStep(schema: TableSchema, plan: PrivacyPlan, history: [RoundOutcome]) throws -> GeneratorStep
+    func nextStep(schema: TableSchema, plan: PrivacyPlan, history: [RoundOutcome]) throws -> SynthesisStep
 }

@@ -72,7 +72,7 @@ public struct MSTGenerator: Generator {
     }
 
     /// Round 1, round 2, then the model.
-    public func nextStep(schema: TableSchema, plan: PrivacyPlan, history: [RoundOutcome]) throws -> GeneratorStep {
+    public func nextStep(schema: TableSchema, plan: PrivacyPlan, history: [RoundOutcome]) throws -> SynthesisStep {
         let d = schema.columns.count
         switch history.count {
         case 0:

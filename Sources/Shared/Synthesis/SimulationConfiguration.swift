@@ -35,6 +35,9 @@ public struct SimulationConfiguration: Sendable {
     public var outputDirectory: String
     /// t_min: the noise is sized for this many contributors (nil: all institutions).
     public var quorum: Int?
+    /// How many institutions must decrypt each aggregate with their threshold key shares
+    /// (nil: a majority, floor(n/2) + 1, for two or more institutions; 0: one full key).
+    public var threshold: Int?
     /// Bad-row policy for every CSV read.
     public var badRows: BadRowPolicy
     /// Share of the privacy budget spent on the quality scores when a holdout is given.
@@ -44,7 +47,8 @@ public struct SimulationConfiguration: Sendable {
     public init(schema: TableSchema, institutions: [Institution], epsilon: Double, delta: Double,
                 generator: GeneratorKind = .mst, rows: Int? = nil, keyBits: Int = 2048, seed: UInt64? = nil,
                 holdoutPath: String? = nil, outputDirectory: String, quorum: Int? = nil,
-                badRows: BadRowPolicy = .reject, qualityBudgetShare: Double = 0.1) {
+                threshold: Int? = nil, badRows: BadRowPolicy = .reject, qualityBudgetShare: Double = 0.1) {
+        self.threshold = threshold
         self.schema = schema
         self.institutions = institutions
         self.epsilon = epsilon
