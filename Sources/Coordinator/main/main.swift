@@ -25,8 +25,6 @@ do {
     case "provision": print(try ProvisionCommand.run(rest))
     case "privacy": print(try PrivacyCommand.run(rest))
     case "paillier-selftest": print(try PaillierSelfTestCommand.run(rest))
-    case "simulate": print(try SimulateCommand.run(rest))
-    case "schema": print(try SchemaCommand.run(rest))
     default:
         FileHandle.standardError.write(Data("apiary-coordinator: unknown command '\(command)'\n\n\(usage)\n".utf8))
         exit(2)
