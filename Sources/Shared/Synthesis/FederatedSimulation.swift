@@ -1,0 +1,219 @@
+import Foundation
+
+/// The whole federated pipeline in one process with real cryptography, for trying Apiary on
+/// one's own tables without a deployment (`apiary-coordinator simulate`).
+///
+/// Per round, every simulated institution evaluates the task on its own rows, adds its Skellam
+/// share (`LocalContribution`), packs the integers (`PackedCodec`, signed offset encoding) and
+/// encrypts them under the consortium's Paillier key; the coordinator multiplies the
+/// ciphertexts (`CiphertextAccumulator`), has the sum decrypted (`AggregateDecryptor`: by default
+/// t = floor(n/2) + 1 of the institutions holding shares of a dealt threshold key) and
+/// decodes it with the actual contributor count. The generator turns the decoded sums into
+/// the next task or the model. Then it samples, writes synthetic.csv, optionally scores the
+/// candidate against a holdout split across the institutions through the same secure path,
+/// and writes datasheet.json and datasheet.md. Progress lines never contain data.
+public struct FederatedSimulation: Sendable {
+    /// The settings.
+    public let configuration: SimulationConfiguration
+
+    /// Name of the quality release in the privacy plan.
+    public static let qualityRelease = "quality-scores"
+
+    /// A simulation with the given settings.
+    public init(configuration: SimulationConfiguration) { self.configuration = configuration }
+
+    /// Runs the pipeline; `progress` receives one line per step (no data in them).
+    public func run(progress: (String) -> Void = { _ in }) throws -> SimulationResult {
+        let config = configuration
+        let schema = config.schema
+        try schema.validate()
+        let n = config.institutions.count
+        guard n >= 1 else { throw ApiaryError(.invalidArgument, "simulate needs at least one institution") }
+        guard Set(config.institutions.map(\.name)).count == n else {
+            throw ApiaryError(.invalidArgument, "institution names must be unique")
+        }
+        let quorum = config.quorum ?? n
+        guard (1...n).contains(quorum) else { throw ApiaryError(.invalidArgument, "quorum must be in 1...\(n), got \(quorum)") }
+        guard (0..<1).contains(config.qualityBudgetShare) else {
+            throw ApiaryError(.invalidArgument, "quality budget share must be in [0, 1)")
+        }
+        try PaillierParameters.validate(modulusBits: config.keyBits)
+        if let rows = config.rows, rows < 1 { throw ApiaryError(.invalidArgument, "rows must be at least 1") }
+        var timings: [String: Double] = [:]
+        let start = Date()
+        var phase = Date()
+        func lap(_ name: String) {
+            timings[name, default: 0] += Date().timeIntervalSince(phase)
+            phase = Date()
+        }
+
+        // Each institution reads and checks its own file before anything else.
+        let reader = try CSVReader(schema: schema, policy: config.badRows)
+        var tables: [Table] = []
+        for institution in config.institutions {
+            let result = try reader.read(path: institution.path, name: institution.path)
+            progress("\(institution.name): read \(result.table.rowCount) rows" + (result.skippedRows > 0 ? ", skipped \(result.skippedRows) bad rows" : ""))
+            tables.append(result.table)
+        }
+        lap("read")
+
+        // One plan for every release of the run, checked by each institution against the budget.
+        let generator = config.generator.makeGenerator()
+        var releases = try generator.plannedReleases(schema: schema)
+        if config.holdoutPath != nil, config.qualityBudgetShare > 0 {
+            let generatorWeight = releases.reduce(0) { $0 + $1.weight }
+            let (l1, l2) = qualityQuery(hash: "").sensitivity
+            releases.append(PlannedRelease(name: Self.qualityRelease, l1: l1, l2: l2,
+                                           weight: config.qualityBudgetShare * generatorWeight / (1 - config.qualityBudgetShare)))
+        }
+        let plan = try PrivacyPlan.calibrate(releases: releases, epsilon: config.epsilon, delta: config.delta, quorum: quorum)
+        if plan.isPrivate {
+            let atQuorum = try plan.accountedEpsilon(contributors: Dictionary(uniqueKeysWithValues: releases.map { ($0.name, quorum) }))
+            guard atQuorum.epsilon <= config.epsilon * (1 + 1e-9) else {
+                throw ApiaryError(.budgetExceeded, "the plan would spend epsilon \(atQuorum.epsilon) above the budget \(config.epsilon)")
+            }
+            progress("privacy plan: epsilon \(String(format: "%.4f", atQuorum.epsilon)) at delta \(config.delta) with \(quorum) contributors, \(releases.count) releases")
+        } else {
+            progress("privacy plan: NO NOISE (epsilon = infinity); the output is not differentially private")
+        }
+
+        // Keys: a t-of-n threshold key dealt to the institutions (t of them decrypt each
+        // aggregate), or one full key with a threshold of 0.
+        let threshold = config.threshold ?? (n >= 2 ? n / 2 + 1 : 0)
+        guard (0...n).contains(threshold) else { throw ApiaryError(.invalidArgument, "threshold must be in 0...\(n), got \(threshold)") }
+        let publicKey: PaillierPublicKey
+        let decryptor: any AggregateDecryptor
+        if threshold >= 1 {
+            progress("dealing a \(config.keyBits)-bit threshold Paillier key, \(threshold) of \(n) institutions decrypt")
+            let dealing = try ThresholdDealer.deal(modulusBits: config.keyBits, parties: n, threshold: threshold)
+            publicKey = dealing.publicKey.paillier
+            decryptor = ThresholdCommitteeDecryptor(dealing: dealing)
+        } else {
+            progress("generating a \(config.keyBits)-bit Paillier key (full-key decryption)")
+            let privateKey = try PaillierKeyGenerator.generate(modulusBits: config.keyBits)
+            publicKey = privateKey.publicKey
+            decryptor = FullKeyDecryptor(privateKey: privateKey)
+        }
+        lap("keys")
+
+        // Rounds.
+        var history: [RoundOutcome] = []
+        var records: [ReleaseRecord] = []
+        var contributorsByRelease: [String: Int] = [:]
+        let model: FittedModel
+        while true {
+            let step = try generator.nextStep(schema: schema, plan: plan, history: history)
+            guard case .task(let task) = step else {
+                if case .finished(let fitted) = step { model = fitted; break }
+                continue
+            }
+            let outcome = try runRound(task, tables: tables, publicKey: publicKey, decryptor: decryptor,
+                                       progress: progress) { index in
+                try LocalContribution.compute(task: task, table: tables[index], random: random(institution: index, round: task.round))
+            }
+            history.append(outcome)
+            for (index, block) in task.blocks.enumerated() {
+                records.append(record(block, round: task.round, contributors: outcome.contributors,
+                                      coordinates: outcome.sums[index].count))
+                contributorsByRelease[block.release] = outcome.contributors
+            }
+        }
+        lap("rounds")
+
+        if case .tree(let tree) = model {
+            // The tree is post-processing of noisy sums: public, and useful to see.
+            let names = schema.columns.map(\.name)
+            progress("tree: " + tree.edges.map { "\(names[$0.parent])->\(names[$0.child])" }.joined(separator: ", "))
+        }
+        let fitted = model.model
+        let rowCount = config.rows ?? max(1, Int(fitted.estimatedRecords.rounded()))
+        let synthetic = fitted.sample(rows: rowCount, using: random(institution: n, round: 0))
+        lap("fit+sample")
+        progress("sampled \(rowCount) synthetic rows with \(generator.name)")
+
+        try DurableFile.makeDirectory(config.outputDirectory, mode: 0o755)
+        let csvPath = config.outputDirectory + "/synthetic.csv"
+        let csvBytes = CSVWriter.encode(synthetic)
+        try DurableFile.write(csvBytes, to: csvPath, mode: 0o644)
+        let csvHash = SHA256.hash(csvBytes).hexString
+
+        // Quality: each institution scores the published candidate against its share of the holdout.
+        var quality: SecureQualityScores? = nil
+        if let holdoutPath = config.holdoutPath, config.qualityBudgetShare > 0 {
+            let holdoutRead = try CSVReader(schema: schema, policy: .skip).read(path: holdoutPath)
+            if holdoutRead.skippedRows > 0 {
+                progress("holdout: skipped \(holdoutRead.skippedRows) rows that do not fit the schema")
+            }
+            let holdouts = (0..<n).map { index in holdoutRead.table.filter { $0 % n == index } }
+            // What the agents score is the file as published, read back and checked by its hash.
+            let candidate = try CSVReader(schema: schema).read(bytes: csvBytes, name: "synthetic.csv").table
+            let query = qualityQuery(hash: csvHash)
+            let classifier = schema.targetIndex.flatMap { target in
+                schema.positiveTargetCode.map { TargetClassifier(training: candidate, target: target, positiveCode: $0, steps: query.trainingSteps) }
+            }
+            let block = try MeasurementBlock(release: Self.qualityRelease, query: .qualityScores(query),
+                                             noise: plan.noise(for: Self.qualityRelease))
+            let task = RoundTask(generator: "quality", round: history.count + 1, blocks: [block])
+            let outcome = try runRound(task, tables: tables, publicKey: publicKey, decryptor: decryptor,
+                                       progress: progress) { index in
+                try LocalContribution.compute(task: task, table: tables[index], holdout: holdouts[index], candidate: candidate,
+                                              classifier: classifier, random: random(institution: index, round: task.round))
+            }
+            quality = try query.decode(outcome.sums[0])
+            records.append(record(block, round: task.round, contributors: outcome.contributors, coordinates: outcome.sums[0].count))
+            contributorsByRelease[block.release] = outcome.contributors
+            lap("quality")
+        }
+
+        let (epsilon, order) = try plan.accountedEpsilon(contributors: contributorsByRelease)
+        let datasheet = Datasheet(
+            schema: schema, rows: rowCount, estimatedRealRecords: fitted.estimatedRecords,
+            generator: .init(name: generator.name, parameters: generator.parameters),
+            privacy: .init(epsilon: epsilon, delta: config.delta, targetEpsilon: config.epsilon,
+                           order: order.isFinite ? order : nil, quorum: quorum,
+                           accountant: "Renyi DP of the Skellam mechanism (Agarwal, Kairouz, Liu 2021, Thm 3.5) composed over every release, dp-accounting's default orders, improved RDP-to-(epsilon, delta) conversion",
+                           unit: "record (adding or removing one row at any institution)", releases: records),
+            contributors: config.institutions.map(\.name), quality: quality,
+            cryptography: "\(decryptor.scheme); DJN short-exponent encryption; packed signed-integer slots",
+            hashes: ["synthetic.csv": csvHash, "schema.json": SHA256.hash(try schema.jsonData()).hexString])
+        try DurableFile.write(Array(try datasheet.jsonData()), to: config.outputDirectory + "/datasheet.json", mode: 0o644)
+        try DurableFile.write(Array(datasheet.markdown().utf8), to: config.outputDirectory + "/datasheet.md", mode: 0o644)
+        timings["total"] = Date().timeIntervalSince(start)
+        progress("wrote \(csvPath), datasheet.json and datasheet.md; epsilon \(epsilon.isFinite ? String(format: "%.4f", epsilon) : "infinity")")
+        return SimulationResult(synthetic: synthetic, datasheet: datasheet, model: model, timings: timings)
+    }
+
+    /// One round: every institution's noisy vector packed and encrypted, summed, decrypted, decoded.
+    private func runRound(_ task: RoundTask, tables: [Table], publicKey: PaillierPublicKey, decryptor: any AggregateDecryptor,
+                          progress: (String) -> Void, contribution: (Int) throws -> [Int64]) throws -> RoundOutcome {
+        let schema = configuration.schema
+        let count = task.outputCount(schema: schema)
+        let layout = try task.packingLayout(modulusBits: publicKey.modulusBits, maxSummands: tables.count)
+        let codec = try PackedCodec(layout: layout, encoding: .signedInteger)
+        var accumulator = CiphertextAccumulator(publicKey: publicKey, count: layout.plaintextCount(for: count))
+        for index in tables.indices {
+            let vector = try contribution(index)
+            let ciphertexts = try publicKey.encrypt(try codec.encode(integers: vector))
+            try accumulator.add(ciphertexts)
+        }
+        let plaintexts = try decryptor.decrypt(accumulator.ciphertexts, roundID: "\(task.generator)-round-\(task.round)")
+        let decoded = try codec.decodeIntegers(plaintexts, count: count, contributors: tables.count)
+        progress("round \(task.round) (\(task.blocks.map(\.release).joined(separator: ", "))): \(tables.count) institutions, \(count) values in \(accumulator.count) ciphertexts, aggregate \(accumulator.hash.prefix(16))")
+        return RoundOutcome(task: task, sums: try task.split(decoded, schema: schema), contributors: tables.count)
+    }
+
+    private func qualityQuery(hash: String) -> QualityScoreQuery { QualityScoreQuery(candidateSHA256: hash) }
+
+    private func record(_ block: MeasurementBlock, round: Int, contributors: Int, coordinates: Int) -> ReleaseRecord {
+        let (l1, l2) = block.query.sensitivity
+        return ReleaseRecord(name: block.release, round: round, l1: l1, l2: l2,
+                             totalMu: block.noise?.actualTotalMu(contributors: contributors) ?? 0,
+                             contributors: contributors, coordinates: coordinates)
+    }
+
+    /// Noise and sampling randomness: OpenSSL (buffered) unless a seed was given.
+    private func random(institution: Int, round: Int) -> any RandomSource {
+        guard let seed = configuration.seed else { return BufferedRandom() }
+        return SeededRandom(seed: seed ^ (UInt64(institution + 1) &* 0x9E37_79B9_7F4A_7C15) ^ (UInt64(round) &* 0xC2B2_AE3D_27D4_EB4F))
+    }
+}

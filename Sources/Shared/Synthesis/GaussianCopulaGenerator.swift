@@ -1,0 +1,122 @@
+/// The DP Gaussian copula (design brief 7.2), for continuous-heavy tables: two additive passes.
+///
+/// - Pass 1, "copula-marginals": every column's counts at the schema's bins (L1 = d), projected
+///   to non-negative counts with a common total; each code gets at least `floor` of the mass so
+///   every normal score is finite.
+/// - Pass 2, "copula-correlations": with pass 1's CDFs (public by then), each agent maps its
+///   values to clipped normal scores and sums their pairwise products (`CopulaMomentQuery`).
+///   The coordinator turns the sums of z_i z_j (i <= j) into correlations, normalising by the
+///   clipped scores' own second moments, and takes the nearest correlation matrix (eigenvalue
+///   clipping, unit diagonal).
+/// Budget: weights `weights` (default 1 : 1) of the Gaussian-part RDP (see `PrivacyPlan`).
+/// Clipping the score vector at squared norm C^2 = `clipFactor` d biases correlations slightly
+/// toward zero and bounds the sensitivity.
+public struct GaussianCopulaGenerator: Generator {
+    /// "copula".
+    public let name = "copula"
+    /// Budget weights of the two passes.
+    public let weights: (marginals: Double, correlations: Double)
+    /// C^2 = clipFactor * d.
+    public let clipFactor: Double
+    /// Fixed-point scale of the products.
+    public let scale: Double
+    /// Least probability of a code, as a fraction of uniform.
+    public let floor: Double
+
+    /// Release names.
+    public static let marginalRelease = "copula-marginals", correlationRelease = "copula-correlations"
+
+    /// A generator with the given settings.
+    public init(weights: (marginals: Double, correlations: Double) = (1, 1), clipFactor: Double = 2,
+                scale: Double = 64, floor: Double = 0.01) {
+        self.weights = weights
+        self.clipFactor = clipFactor
+        self.scale = scale
+        self.floor = floor
+    }
+
+    /// Settings for the datasheet.
+    public var parameters: [String: String] {
+        ["budget_weights": "marginals \(weights.marginals), correlations \(weights.correlations)",
+         "clip_factor": "\(clipFactor)", "scale": "\(scale)"]
+    }
+
+    private func momentQuery(cumulative: [[Double]]) -> CopulaMomentQuery {
+        CopulaMomentQuery(cumulative: cumulative, clipNormSquared: clipFactor * Double(cumulative.count), scale: scale)
+    }
+
+    /// The two releases (one for a one-column table).
+    public func plannedReleases(schema: TableSchema) throws -> [PlannedRelease] {
+        let d = schema.columns.count
+        var releases = [PlannedRelease(name: Self.marginalRelease, l1: Double(d), l2: Double(d).squareRoot(), weight: weights.marginals)]
+        if d >= 2 {
+            // The sensitivity depends only on d, C^2 and the scale, not on the CDFs.
+            let (l1, l2) = momentQuery(cumulative: [[Double]](repeating: [0, 1], count: d)).sensitivity
+            releases.append(PlannedRelease(name: Self.correlationRelease, l1: l1, l2: l2, weight: weights.correlations))
+        }
+        return releases
+    }
+
+    /// Pass 1, pass 2, then the model.
+    public func nextStep(schema: TableSchema, plan: PrivacyPlan, history: [RoundOutcome]) throws -> SynthesisStep {
+        let d = schema.columns.count
+        switch history.count {
+        case 0:
+            let block = try MeasurementBlock(release: Self.marginalRelease,
+                                             query: .marginals(MarginalSetQuery(marginals: (0..<d).map { [$0] })),
+                                             noise: plan.noise(for: Self.marginalRelease))
+            return .task(RoundTask(generator: name, round: 1, blocks: [block]))
+        case 1 where d >= 2:
+            let (marginals, _) = try fitMarginals(schema: schema, round1: history[0])
+            let block = try MeasurementBlock(release: Self.correlationRelease,
+                                             query: .copulaMoments(momentQuery(cumulative: marginals.map(CopulaModel.boundaries))),
+                                             noise: plan.noise(for: Self.correlationRelease))
+            return .task(RoundTask(generator: name, round: 2, blocks: [block]))
+        case 1, 2:
+            let (marginals, total) = try fitMarginals(schema: schema, round1: history[0])
+            var correlation = SymmetricMatrix(identity: d)
+            if d >= 2 {
+                guard case .copulaMoments(let query) = history[1].task.blocks[0].query else {
+                    throw ApiaryError(.invalidArgument, "copula fit needs pass 2's moment block")
+                }
+                // Second moments of the clipped scores; correlations normalise by their own
+                // (noisy) variances, floored so noise cannot blow a ratio up.
+                var moments = [Double](repeating: 0, count: d * d)
+                var index = 0
+                for i in 0..<d {
+                    for j in i..<d {
+                        moments[i * d + j] = Double(history[1].sums[0][index]) / (query.scale * total)
+                        moments[j * d + i] = moments[i * d + j]
+                        index += 1
+                    }
+                }
+                var entries = correlation.entries
+                for i in 0..<d {
+                    for j in 0..<d where i != j {
+                        let scale = (max(moments[i * d + i], 0.05) * max(moments[j * d + j], 0.05)).squareRoot()
+                        entries[i * d + j] = min(0.999, max(-0.999, moments[i * d + j] / scale))
+                    }
+                }
+                correlation = SymmetricMatrix(size: d, entries: entries).nearestCorrelation()
+            }
+            return .finished(.copula(try CopulaModel(schema: schema, marginals: marginals, correlation: correlation,
+                                                     estimatedRecords: total)))
+        default:
+            throw ApiaryError(.invalidArgument, "the copula runs two passes; got a history of \(history.count)")
+        }
+    }
+
+    /// Pass 1's counts as probabilities (projected, floored, normalised) and the record estimate.
+    func fitMarginals(schema: TableSchema, round1: RoundOutcome) throws -> ([[Double]], Double) {
+        guard case .marginals(let query) = round1.task.blocks[0].query else {
+            throw ApiaryError(.invalidArgument, "copula fit needs pass 1's marginals")
+        }
+        let total = try MSTGenerator().estimatedTotal(schema: schema, history: [round1])
+        let marginals = query.split(round1.sums[0], schema: schema).map { counts -> [Double] in
+            let projected = MarginalProjection.projectToSimplex(counts.map(Double.init), total: total)
+            let k = Double(projected.count)
+            return projected.map { (1 - floor) * $0 / total + floor / k }
+        }
+        return (marginals, total)
+    }
+}

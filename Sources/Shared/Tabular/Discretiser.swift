@@ -1,0 +1,118 @@
+/// Maps values to discrete codes and back, following the public schema.
+///
+/// Codes of a column: 0..<k for its k categories or bins, then k for a missing value when the
+/// column keeps them. A number falls in bin i when e_i <= x < e_{i+1} (the last bin includes
+/// its upper edge). Sampling a value within a bin draws uniformly from the part of the bin that
+/// lies within the bounds (whole numbers for integer columns).
+public struct Discretiser: Sendable {
+    /// The schema.
+    public let schema: TableSchema
+
+    /// A discretiser for `schema` (assumed valid).
+    public init(schema: TableSchema) { self.schema = schema }
+
+    /// The code of a value of `column` (a category index, a number, or NaN for missing).
+    /// Values are assumed to have passed the reader's checks.
+    public func code(column: Int, value: Double) -> Int {
+        let spec = schema.columns[column]
+        if value.isNaN { return spec.missingCode ?? 0 }
+        switch spec.kind {
+        case .categorical:
+            return Int(value)
+        case .integer(_, _, let edges), .real(_, _, let edges, _):
+            return Self.bin(of: value, edges: edges)
+        }
+    }
+
+    /// The bin of x: the largest i with e_i <= x, capped at the last bin.
+    public static func bin(of x: Double, edges: [Double]) -> Int {
+        var low = 0, high = edges.count - 1  // invariant: edges[low] <= x < edges[high] (or x at the end)
+        if x >= edges[high] { return edges.count - 2 }
+        if x < edges[0] { return 0 }
+        while high - low > 1 {
+            let middle = (low + high) / 2
+            if edges[middle] <= x { low = middle } else { high = middle }
+        }
+        return low
+    }
+
+    /// The valid values of one bin of a numeric column: [a, b] for reals (the bin intersected
+    /// with the bounds), the whole numbers a...b for integers; nil if it holds none.
+    public static func binRange(_ kind: ColumnKind, bin: Int) -> ClosedRange<Double>? {
+        guard let edges = kind.binEdges, let (lower, upper) = kind.bounds, bin >= 0, bin < edges.count - 1 else { return nil }
+        let isLast = bin == edges.count - 2
+        let low = max(lower, edges[bin])
+        switch kind {
+        case .integer:
+            let first = low.rounded(.up)
+            // Whole numbers below the next edge (or up to it in the last bin), within the bounds.
+            var last = isLast ? edges[bin + 1].rounded(.down) : (edges[bin + 1].rounded(.up) - 1)
+            last = min(last, upper.rounded(.down))
+            return first <= last ? first...last : nil
+        default:
+            let high = min(upper, edges[bin + 1])
+            return low < high ? low...high : nil
+        }
+    }
+
+    /// A value of `column` drawn from within the category or bin `code`: the category index,
+    /// NaN for the missing code, a uniform number in the bin's valid range otherwise.
+    /// `position` in [0, 1) places the value inside the bin (uniform when drawn uniformly).
+    public func value(column: Int, code: Int, position: Double) -> Double {
+        let spec = schema.columns[column]
+        if let missingCode = spec.missingCode, code == missingCode { return .nan }
+        switch spec.kind {
+        case .categorical:
+            return Double(code)
+        case .integer:
+            guard let range = Self.binRange(spec.kind, bin: code) else { return spec.kind.bounds!.lower }
+            let count = range.upperBound - range.lowerBound + 1
+            return min(range.upperBound, range.lowerBound + (position * count).rounded(.down))
+        case .real(_, _, _, let decimals):
+            guard let range = Self.binRange(spec.kind, bin: code) else { return spec.kind.bounds!.lower }
+            var x = range.lowerBound + position * (range.upperBound - range.lowerBound)
+            if let decimals {
+                let scale = Self.powerOfTen(decimals)
+                x = (x * scale).rounded() / scale
+            }
+            return min(max(x, range.lowerBound), range.upperBound)
+        }
+    }
+
+    /// Where a numeric value sits within its bin, in [0, 1] (0.5 for categorical and missing
+    /// values): the inverse of `value(column:code:position:)` for the copula's normal scores.
+    public func position(column: Int, value: Double) -> Double {
+        let spec = schema.columns[column]
+        guard spec.kind.isNumeric, !value.isNaN else { return 0.5 }
+        let bin = code(column: column, value: value)
+        guard let range = Self.binRange(spec.kind, bin: bin) else { return 0.5 }
+        if case .integer = spec.kind {
+            let count = range.upperBound - range.lowerBound + 1
+            return (value - range.lowerBound + 0.5) / count
+        }
+        let width = range.upperBound - range.lowerBound
+        return width > 0 ? min(1, max(0, (value - range.lowerBound) / width)) : 0.5
+    }
+
+    /// A coarser coding of `column` with at most `maxGroups` codes: adjacent bins of a numeric
+    /// column are merged into groups of equal bin counts (the missing code stays on its own);
+    /// categorical columns keep their codes. Returns the group of each fine code.
+    public func coarseGroups(column: Int, maxGroups: Int) -> [Int] {
+        let spec = schema.columns[column]
+        let fine = spec.kind.valueCodeCount
+        var groups: [Int]
+        if spec.kind.isNumeric, fine > maxGroups, maxGroups >= 1 {
+            groups = (0..<fine).map { $0 * maxGroups / fine }
+        } else {
+            groups = Array(0..<fine)
+        }
+        if spec.missing == .keep { groups.append((groups.last ?? -1) + 1) }
+        return groups
+    }
+
+    static func powerOfTen(_ exponent: Int) -> Double {
+        var result = 1.0
+        for _ in 0..<max(0, exponent) { result *= 10 }
+        return result
+    }
+}

@@ -1,0 +1,169 @@
+import Foundation
+
+/// Drafts a `TableSchema` from a sample CSV for an operator to review.
+///
+/// It reads the data it is given: categories, bounds and bin edges come from the sample's
+/// values, so a draft made from private data discloses them. Run it on a public or dummy
+/// sample, then review the draft (widen bounds to publicly known ranges, merge rare
+/// categories) before the consortium agrees on it (design brief section 6).
+///
+/// Rules: a column whose non-missing cells all parse as numbers is numeric, integer if they
+/// are all whole, and categorical instead if it is whole-numbered with at most
+/// `maxIntegerCategories` distinct values (codes like 0/1 or a year) or is the target.
+/// Other columns are categorical (categories sorted). Bounds are the sample's range rounded
+/// outward to a step of one tenth of the range's power of ten. Bin edges are about `binCount`
+/// equal-mass sample quantiles plus the 1%, 3%, 97% and 99% ones (long tails), rounded to two
+/// significant digits; a value that fills more than one quantile (a
+/// spike, such as many zeros) gets a bin of its own. A column with missing cells keeps them.
+public struct SchemaInference: Sendable {
+    /// Target number of bins per numeric column (10-20 is typical).
+    public var binCount: Int
+    /// Whole-numbered columns with at most this many distinct values become categorical.
+    public var maxIntegerCategories: Int
+    /// Cell texts read as missing.
+    public var missingTokens: [String]
+
+    /// Inference settings.
+    public init(binCount: Int = 16, maxIntegerCategories: Int = 10, missingTokens: [String] = ["", "NA"]) {
+        self.binCount = binCount
+        self.maxIntegerCategories = maxIntegerCategories
+        self.missingTokens = missingTokens
+    }
+
+    /// Drafts a schema from the CSV file at `path`, with `target` as the target column if given.
+    public func infer(path: String, target: String? = nil) throws -> TableSchema {
+        guard let bytes = try DurableFile.read(path) else { throw ApiaryError(.notFound, "CSV file \(path) does not exist") }
+        return try infer(bytes: bytes, name: path, target: target)
+    }
+
+    /// Drafts a schema from CSV bytes; `name` is used in messages.
+    public func infer(bytes: [UInt8], name: String, target: String? = nil) throws -> TableSchema {
+        guard (2...200).contains(binCount) else { throw ApiaryError(.invalidArgument, "bin count must be in 2...200, got \(binCount)") }
+        var decoder = CSVDecoder()
+        let records = decoder.feed(bytes) + decoder.finish()
+        guard let headerRecord = records.first else { throw CSVIssue(file: name, line: 1, column: nil, problem: .emptyFile).error }
+        if let problem = headerRecord.problem {
+            throw CSVIssue(file: name, line: problem.line, column: problem.column, problem: problem.problem).error
+        }
+        let header = headerRecord.fields
+        var cells = [[String]](repeating: [], count: header.count)
+        for record in records.dropFirst() {
+            if let problem = record.problem {
+                throw CSVIssue(file: name, line: problem.line, column: problem.column, problem: problem.problem).error
+            }
+            guard record.fields.count == header.count else {
+                throw CSVIssue(file: name, line: record.line, column: min(record.fields.count, header.count) + 1,
+                               problem: .raggedRow(expected: header.count, found: record.fields.count)).error
+            }
+            for (index, field) in record.fields.enumerated() { cells[index].append(field) }
+        }
+        if let target, !header.contains(target) {
+            throw ApiaryError(.invalidArgument, "target '\(target)' is not a column of \(name)")
+        }
+        let columns = try header.enumerated().map { index, columnName in
+            try inferColumn(name: columnName, cells: cells[index], forceCategorical: columnName == target)
+        }
+        let schema = TableSchema(columns: columns, target: target, missingTokens: missingTokens)
+        try schema.validate()
+        return schema
+    }
+
+    private func inferColumn(name: String, cells: [String], forceCategorical: Bool) throws -> ColumnSchema {
+        let present = cells.filter { !missingTokens.contains($0) }
+        let missing: MissingValuePolicy = present.count < cells.count ? .keep : .reject
+        guard !present.isEmpty else {
+            throw ApiaryError(.invalidArgument, "column '\(name)' has no values in the sample; cannot infer its type")
+        }
+        let numbers = present.map { Double($0.trimmingCharacters(in: .whitespaces)) }
+        let isNumeric = numbers.allSatisfy { $0 != nil && $0!.isFinite }
+        let values = isNumeric ? numbers.map { $0! } : []
+        let isWhole = isNumeric && values.allSatisfy { $0 == $0.rounded() && abs($0) < 1e15 }
+        if !isNumeric || forceCategorical || (isWhole && Set(values).count <= maxIntegerCategories) {
+            var categories = Array(Set(present))
+            if isNumeric {
+                categories.sort { Double($0.trimmingCharacters(in: .whitespaces))! < Double($1.trimmingCharacters(in: .whitespaces))! }
+            } else {
+                categories.sort()
+            }
+            return ColumnSchema(name: name, kind: .categorical(categories: categories), missing: missing)
+        }
+        let sorted = values.sorted()
+        let (lower, upper, step) = Self.roundedRange(sorted.first!, sorted.last!, whole: isWhole)
+        let edges = binEdges(sorted: sorted, lower: lower, upper: upper, step: step, whole: isWhole)
+        if isWhole {
+            return ColumnSchema(name: name, kind: .integer(lower: lower, upper: upper, binEdges: edges), missing: missing)
+        }
+        let decimals = present.map { text -> Int in
+            guard let dot = text.firstIndex(of: "."), !text.lowercased().contains("e") else { return 0 }
+            return text.distance(from: dot, to: text.endIndex) - 1
+        }.max() ?? 0
+        return ColumnSchema(name: name, kind: .real(lower: lower, upper: upper, binEdges: edges, decimals: min(decimals, 6)),
+                            missing: missing)
+    }
+
+    /// The range rounded outward to a "nice" step: a tenth of the range's power of ten (at
+    /// least 1 for whole numbers).
+    static func roundedRange(_ minimum: Double, _ maximum: Double, whole: Bool) -> (Double, Double, Double) {
+        let span = maximum - minimum
+        var step = span > 0 ? pow(10, (log10(span)).rounded(.down) - 1) : max(1, abs(minimum)) / 10
+        if whole { step = max(1, step.rounded()) }
+        var lower = (minimum / step).rounded(.down) * step
+        var upper = (maximum / step).rounded(.up) * step
+        if upper <= lower { upper = lower + step }
+        // Tidy floating-point residue (0.30000000000000004) so the schema reads well.
+        lower = Self.tidy(lower, step: step)
+        upper = Self.tidy(upper, step: step)
+        return (lower, upper, step)
+    }
+
+    private func binEdges(sorted: [Double], lower: Double, upper: Double, step: Double, whole: Bool) -> [Double] {
+        var edges: [Double] = [lower]
+        let n = sorted.count
+        // Equal-mass levels, plus extra levels in both tails, where uniform-within-bin sampling
+        // of a long tail would otherwise be poor.
+        let levels = Set((1..<binCount).map { Double($0) / Double(binCount) } + [0.01, 0.03, 0.97, 0.99]).sorted()
+        var previousQuantile: Double? = nil
+        for level in levels {
+            let q = sorted[min(n - 1, Int(level * Double(n)))]
+            // A value hit by two quantiles in a row is a spike: close its bin right after it.
+            if let previousQuantile, q == previousQuantile {
+                edges.append(whole ? q + 1 : Self.nextRoundedUp(q, step: step))
+                continue
+            }
+            previousQuantile = q
+            edges.append(Self.roundedEdge(q, whole: whole, finest: step / 100))
+        }
+        edges.append(upper)
+        var result: [Double] = []
+        for edge in edges.sorted() where edge >= lower && edge <= upper {
+            if let last = result.last, edge <= last { continue }
+            result.append(edge)
+        }
+        if result.last != upper {
+            if result.count > 1 { result.removeLast() }
+            result.append(upper)
+        }
+        return result
+    }
+
+    /// An interior edge rounded to two significant digits (whole numbers for integer columns,
+    /// never finer than `finest`), so the draft reads well and does not echo exact sample values.
+    static func roundedEdge(_ x: Double, whole: Bool, finest: Double) -> Double {
+        guard x != 0 else { return 0 }
+        var unit = pow(10, (log10(abs(x))).rounded(.down) - 1)
+        unit = max(unit, whole ? 1 : finest)
+        return tidy((x / unit).rounded() * unit, step: unit)
+    }
+
+    /// The smallest two-significant-digit value above x (a spike's closing edge).
+    static func nextRoundedUp(_ x: Double, step: Double) -> Double {
+        let unit = max(x == 0 ? step / 100 : pow(10, (log10(abs(x))).rounded(.down) - 1), step / 100)
+        return tidy(((x / unit).rounded(.down) + 1) * unit, step: unit)
+    }
+
+    static func tidy(_ x: Double, step: Double) -> Double {
+        let digits = max(0, -Int((log10(step)).rounded(.down)))
+        let scale = pow(10, Double(digits))
+        return (x * scale).rounded() / scale
+    }
+}

@@ -1,0 +1,77 @@
+import Foundation
+import Testing
+@testable import Shared
+
+/// The whole pipeline with real (512-bit, test-only) Paillier keys on a few hundred rows.
+@Suite("Federated simulation")
+struct FederatedSimulationTests {
+    @Test("three institutions, MST, holdout scoring: files written, epsilon within budget, schema respected")
+    func endToEnd() throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("apiary-sim-\(UUID().uuidString)").path
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let schema = SynthesisTestSupport.chainSchema
+        var institutions: [SimulationConfiguration.Institution] = []
+        for (index, name) in ["north", "south", "east"].enumerated() {
+            let path = directory + "/\(name).csv"
+            try Data(CSVWriter.encode(SynthesisTestSupport.chainTable(rows: 150, seed: UInt64(70 + index)))).write(to: URL(fileURLWithPath: path))
+            institutions.append(.init(name: name, path: path))
+        }
+        let holdout = directory + "/holdout.csv"
+        try Data(CSVWriter.encode(SynthesisTestSupport.chainTable(rows: 150, seed: 79))).write(to: URL(fileURLWithPath: holdout))
+        var lines: [String] = []
+        let configuration = SimulationConfiguration(schema: schema, institutions: institutions, epsilon: 4, delta: 1e-6,
+                                                    rows: 300, keyBits: 512, seed: 7, holdoutPath: holdout,
+                                                    outputDirectory: directory + "/out")
+        let result = try FederatedSimulation(configuration: configuration).run(progress: { lines.append($0) })
+
+        #expect(result.synthetic.rowCount == 300)
+        let written = try CSVReader(schema: schema).read(path: directory + "/out/synthetic.csv")
+        #expect(written.table.rowCount == 300)
+        let sheet = try Datasheet.decode(try Data(contentsOf: URL(fileURLWithPath: directory + "/out/datasheet.json")))
+        #expect(sheet == result.datasheet)
+        #expect(sheet.privacy.epsilon <= 4 && sheet.privacy.epsilon > 3.5)
+        #expect(sheet.privacy.releases.map(\.name) == [MSTGenerator.oneWayRelease, MSTGenerator.selectionRelease,
+                                                       MSTGenerator.treeRelease, FederatedSimulation.qualityRelease])
+        #expect(sheet.privacy.releases.allSatisfy { $0.contributors == 3 && $0.totalMu > 0 })
+        #expect(sheet.contributors == ["north", "south", "east"])
+        let csvBytes = try [UInt8](Data(contentsOf: URL(fileURLWithPath: directory + "/out/synthetic.csv")))
+        #expect(sheet.hashes["synthetic.csv"] == SHA256.hash(csvBytes).hexString)
+        let quality = try #require(sheet.quality)
+        #expect(quality.trainOnSynthetic != nil)
+        #expect(FileManager.default.fileExists(atPath: directory + "/out/datasheet.md"))
+        #expect(try String(contentsOfFile: directory + "/out/datasheet.md", encoding: .utf8).contains("## Privacy"))
+        // Progress lines carry counts, public names and hashes: the tree line names columns only.
+        #expect(lines.contains { $0.contains("round 2") })
+        let tree = try #require(lines.first { $0.hasPrefix("tree: ") })
+        let names = Set(tree.dropFirst(6).split(separator: ",").flatMap { $0.trimmingCharacters(in: .whitespaces).components(separatedBy: "->") })
+        #expect(names.isSubset(of: ["A", "B", "C", "X"]))
+    }
+
+    @Test("no noise with one institution reproduces the real marginals; bad configurations are refused")
+    func noiseFreeAndErrors() throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("apiary-sim-\(UUID().uuidString)").path
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let table = SynthesisTestSupport.chainTable(rows: 400, seed: 81)
+        let path = directory + "/only.csv"
+        try Data(CSVWriter.encode(table)).write(to: URL(fileURLWithPath: path))
+        let configuration = SimulationConfiguration(schema: SynthesisTestSupport.chainSchema, institutions: [.init(name: "only", path: path)],
+                                                    epsilon: .infinity, delta: 1e-6, generator: .copula, keyBits: 512, seed: 1,
+                                                    outputDirectory: directory + "/out")
+        let result = try FederatedSimulation(configuration: configuration).run()
+        #expect(result.synthetic.rowCount == 400)
+        #expect(result.datasheet.privacy.epsilon == .infinity)
+        #expect(result.datasheet.markdown().contains("No differential privacy"))
+
+        var bad = configuration
+        bad.quorum = 2
+        #expect(throws: ApiaryError.self) { try FederatedSimulation(configuration: bad).run() }
+        bad = configuration
+        bad.institutions = [.init(name: "x", path: directory + "/missing.csv")]
+        #expect(throws: ApiaryError.self) { try FederatedSimulation(configuration: bad).run() }
+        bad = configuration
+        bad.keyBits = 1000
+        #expect(throws: ApiaryError.self) { try FederatedSimulation(configuration: bad).run() }
+    }
+}

@@ -1,0 +1,96 @@
+import Foundation
+import Testing
+@testable import Shared
+
+/// Federated MST on data with known structure.
+@Suite("Federated MST")
+struct MSTGeneratorTests {
+    @Test("with noise, the selected tree recovers the chain A-B-C (X hangs anywhere)")
+    func recoversChain() throws {
+        let tables = (0..<3).map { SynthesisTestSupport.chainTable(rows: 1000, seed: UInt64(10 + $0)) }
+        let generator = MSTGenerator()
+        let plan = try PrivacyPlan.calibrate(releases: try generator.plannedReleases(schema: SynthesisTestSupport.chainSchema),
+                                             epsilon: 2, delta: 1e-6, quorum: 3)
+        guard case .tree(let model) = try SynthesisTestSupport.fit(generator, tables: tables, plan: plan) else {
+            Issue.record("MST must give a tree model")
+            return
+        }
+        let undirected = Set(model.edges.map { [min($0.parent, $0.child), max($0.parent, $0.child)] })
+        #expect(undirected.contains([0, 1]) && undirected.contains([1, 2]))
+        #expect(!undirected.contains([0, 2]))
+        #expect(model.root == 2, "the target is the root")
+        let synthetic = model.sample(rows: 3000, using: SeededRandom(seed: 3))
+        // The dependence survives: A and B agree ~0.9 (0.85 + 0.15/3); independent columns agree 1/3.
+        #expect(abs(SynthesisTestSupport.agreement(synthetic, 0, 1) - 0.9) < 0.06)
+        #expect(abs(SynthesisTestSupport.agreement(synthetic, 1, 2) - 0.9) < 0.06)
+    }
+
+    @Test("without noise, the fit reproduces one-way and tree-pair marginals")
+    func noiselessFit() throws {
+        let tables = (0..<2).map { SynthesisTestSupport.chainTable(rows: 1500, seed: UInt64(20 + $0)) }
+        var union = tables[0]
+        union.append(contentsOf: tables[1])
+        let generator = MSTGenerator()
+        let plan = try PrivacyPlan.calibrate(releases: try generator.plannedReleases(schema: SynthesisTestSupport.chainSchema),
+                                             epsilon: .infinity, delta: 1e-6, quorum: 2)
+        guard case .tree(let model) = try SynthesisTestSupport.fit(generator, tables: tables, plan: plan) else {
+            Issue.record("MST must give a tree model")
+            return
+        }
+        #expect(model.estimatedRecords == 3000)
+        for column in 0..<4 {
+            let real = SynthesisTestSupport.distribution(union, column: column)
+            for (p, q) in zip(real, model.marginals[column]) { #expect(abs(p - q) < 0.011, "column \(column)") }
+        }
+        let synthetic = model.sample(rows: 20_000, using: SeededRandom(seed: 5))
+        for column in 0..<4 {
+            let real = SynthesisTestSupport.distribution(union, column: column)
+            let sampled = SynthesisTestSupport.distribution(synthetic, column: column)
+            for (p, q) in zip(real, sampled) { #expect(abs(p - q) < 0.02, "column \(column)") }
+        }
+        #expect(abs(SynthesisTestSupport.agreement(synthetic, 0, 1) - SynthesisTestSupport.agreement(union, 0, 1)) < 0.02)
+    }
+
+    @Test("samples respect the schema: categories, bounds, whole numbers, decimals")
+    func samplesRespectSchema() throws {
+        let schema = TableSchema(columns: [
+            ColumnSchema(name: "k", kind: .categorical(categories: ["u", "v"])),
+            ColumnSchema(name: "n", kind: .integer(lower: 3, upper: 17, binEdges: [0, 5, 10, 20]), missing: .keep),
+            ColumnSchema(name: "r", kind: .real(lower: -2, upper: 2.5, binEdges: [-3, 0, 3], decimals: 1)),
+        ])
+        let random = SeededRandom(seed: 9)
+        var table = Table(schema: schema)
+        for _ in 0..<600 {
+            let n = random.unitDouble() < 0.1 ? Double.nan : Double(3 + random.uniform(below: 15))
+            table.append(row: [Double(random.uniform(below: 2)), n, (random.unitDouble() * 4.5 - 2)])
+        }
+        for kind in GeneratorKind.allCases {
+            let generator = kind.makeGenerator()
+            let plan = try PrivacyPlan.calibrate(releases: try generator.plannedReleases(schema: schema), epsilon: 1, delta: 1e-6, quorum: 1)
+            let synthetic = try SynthesisTestSupport.fit(generator, tables: [table], plan: plan).model.sample(rows: 2000, using: random)
+            #expect(synthetic.rowCount == 2000)
+            #expect(synthetic.values[0].allSatisfy { $0 == 0 || $0 == 1 })
+            #expect(synthetic.values[1].allSatisfy { $0.isNaN || ($0 >= 3 && $0 <= 17 && $0 == $0.rounded()) })
+            #expect(synthetic.values[1].contains { $0.isNaN }, "\(kind): missing values are a kept category")
+            #expect(synthetic.values[2].allSatisfy { $0 >= -2 && $0 <= 2.5 && abs($0 * 10 - ($0 * 10).rounded()) < 1e-9 })
+            // What was sampled reads back through the schema without a bad row.
+            let reread = try CSVReader(schema: schema).read(bytes: CSVWriter.encode(synthetic), name: "synthetic.csv")
+            #expect(reread.table.rowCount == 2000)
+        }
+    }
+
+    @Test("the privacy plan meets the target epsilon at quorum and reports more noise with more contributors")
+    func privacyPlan() throws {
+        let releases = try MSTGenerator().plannedReleases(schema: SynthesisTestSupport.chainSchema)
+        let plan = try PrivacyPlan.calibrate(releases: releases, epsilon: 1, delta: 1e-6, quorum: 2)
+        let atQuorum = try plan.accountedEpsilon(contributors: Dictionary(uniqueKeysWithValues: releases.map { ($0.name, 2) }))
+        #expect(atQuorum.epsilon <= 1 && atQuorum.epsilon > 0.97)
+        let more = try plan.accountedEpsilon(contributors: Dictionary(uniqueKeysWithValues: releases.map { ($0.name, 3) }))
+        #expect(more.epsilon < atQuorum.epsilon)
+        #expect(throws: ApiaryError.self) { try plan.accountedEpsilon(contributors: [releases[0].name: 1]) }
+        // The tree release has the largest weight, so the least noise per unit of sensitivity.
+        let tree = try #require(try plan.noise(for: MSTGenerator.treeRelease))
+        let selection = try #require(try plan.noise(for: MSTGenerator.selectionRelease))
+        #expect(tree.targetTotalMu / (tree.l2 * tree.l2) < selection.targetTotalMu / (selection.l2 * selection.l2))
+    }
+}
