@@ -8,6 +8,8 @@ Usage: apiary-coordinator <command> [options]
 
 Commands:
   provision          the key ceremony: consortium CA, certificates, threshold key shares, kits
+  simulate           run the whole federated pipeline in one process on your own CSV files
+  schema             draft (infer) or check a table schema
   privacy            epsilon of a mechanism's compositions, or the noise a target epsilon needs
   paillier-selftest  print a throw-away key and sample ciphertexts (development cross-checks)
 
@@ -23,6 +25,8 @@ let rest = Array(arguments.dropFirst())
 do {
     switch command {
     case "provision": print(try ProvisionCommand.run(rest))
+    case "simulate": print(try SimulateCommand.run(rest))
+    case "schema": print(try SchemaCommand.run(rest))
     case "privacy": print(try PrivacyCommand.run(rest))
     case "paillier-selftest": print(try PaillierSelfTestCommand.run(rest))
     default:
