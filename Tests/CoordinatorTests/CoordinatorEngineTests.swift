@@ -40,7 +40,7 @@ struct EngineFixture {
     func task(round: UInt64 = 1) throws -> UpdateTask {
         UpdateTask(roundId: round, step: GeneratorStep(generator: "marginals", name: "counts", parameters: "{}"), valueCount: 60,
                    ciphertextCount: 3, packing: PackingSpec(modulusBits: 512, valueBits: 16, maxSummands: 8),
-                   noiseShareMu: try RationalText(numerator: 5, denominator: 1), quorum: 2,
+                   quorum: 2,
                    privacyCost: PrivacyCost(mechanisms: [.skellam(mu: 1e6, l1: 1, l2: 1)]), deadline: t0.addingTimeInterval(60), modelHashIn: nil)
     }
 

@@ -7,6 +7,7 @@ import Shared
 /// A fixed vector per agent (noise-free, so sums are exact): stands in for a generator step.
 struct FixedComputation: LocalComputation {
     let values: [Int64]
+    func privacyCost(of task: UpdateTask) throws -> PrivacyCost { PrivacyCost(mechanisms: [.skellam(mu: 1e6, l1: 1, l2: 1)]) }
     func noisyVector(for task: UpdateTask, random: any RandomSource) throws -> [Int64] { values }
 }
 

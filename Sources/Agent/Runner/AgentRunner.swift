@@ -82,9 +82,14 @@ public final class AgentRunner: @unchecked Sendable {
         if let prepared = try store.preparedUpdate(round: task.roundId) {
             update = prepared  // resend exactly what was prepared before a restart
         } else {
+            // The cost comes from the noise this agent will add, and must match what the task declares.
+            let cost = try computation.privacyCost(of: task)
+            guard cost == task.privacyCost else {
+                throw ApiaryError(.protocolViolation, "round \(task.roundId) declares a privacy cost that differs from the noise its step adds; refusing the task")
+            }
             // The budget is checked and charged by this agent's own accountant before any row is read.
             do {
-                _ = try budget.charge(taskID: "round-\(task.roundId)", curve: try task.privacyCost.rdpCurve())
+                _ = try budget.charge(taskID: "round-\(task.roundId)", curve: try cost.rdpCurve())
             } catch let error as ApiaryError where error.code == .budgetExceeded {
                 Log.warning("agent.budget_refused", ["agent": name, "round": String(task.roundId), "reason": error.reason])
                 let body = try ProtocolJSON.encode(["reason": "privacy budget: \(error.reason)"])

@@ -5,5 +5,9 @@ import Shared
 /// `GeneratorComputation` evaluates generator steps on the institution's table; tests use
 /// fixed vectors.
 public protocol LocalComputation: Sendable {
+    /// The privacy cost of contributing to `task`, derived from the noise this computation will
+    /// add (never taken from the coordinator's word).
+    func privacyCost(of task: UpdateTask) throws -> PrivacyCost
+    /// The bounded, noised integer vector for `task`.
     func noisyVector(for task: UpdateTask, random: any RandomSource) throws -> [Int64]
 }

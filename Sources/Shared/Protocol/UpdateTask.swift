@@ -2,9 +2,10 @@ import Foundation
 
 /// What an agent must compute and submit for one round (JSON; specified in docs/protocol.md).
 ///
-/// The agent checks the privacy cost against its own budget before computing anything and
-/// declines the task if it would exceed it. `step` is the generator's own descriptor of the
-/// local computation (opaque to the transport).
+/// The agent derives the privacy cost from the noise its own computation will add (and
+/// refuses a task whose declared `privacyCost` disagrees), checks it against its own budget
+/// before reading any row, and declines the task if it would exceed it. `step` is the
+/// generator's descriptor of the local computation, noise included (opaque to the transport).
 public struct UpdateTask: Codable, Sendable, Equatable {
     /// The round this update belongs to (updates are signed for it).
     public var roundId: UInt64
@@ -16,8 +17,6 @@ public struct UpdateTask: Codable, Sendable, Equatable {
     public var ciphertextCount: Int
     /// Packing of the integer vector into plaintexts.
     public var packing: PackingSpec
-    /// The agent's Skellam noise share: mean of each Poisson draw as a rational "a/b".
-    public var noiseShareMu: RationalText
     /// Least number of contributors the noise is sized for (t_min).
     public var quorum: Int
     /// Privacy cost of the round if this agent contributes (what the agent charges its budget).
@@ -28,13 +27,12 @@ public struct UpdateTask: Codable, Sendable, Equatable {
     public var modelHashIn: String?
 
     public init(roundId: UInt64, step: GeneratorStep, valueCount: Int, ciphertextCount: Int, packing: PackingSpec,
-                noiseShareMu: RationalText, quorum: Int, privacyCost: PrivacyCost, deadline: Date, modelHashIn: String?) {
+                quorum: Int, privacyCost: PrivacyCost, deadline: Date, modelHashIn: String?) {
         self.roundId = roundId
         self.step = step
         self.valueCount = valueCount
         self.ciphertextCount = ciphertextCount
         self.packing = packing
-        self.noiseShareMu = noiseShareMu
         self.quorum = quorum
         self.privacyCost = privacyCost
         self.deadline = deadline

@@ -15,6 +15,12 @@ public struct Datasheet: Sendable, Codable, Equatable {
         public let name: String
         /// Public settings.
         public let parameters: [String: String]
+
+        /// A summary.
+        public init(name: String, parameters: [String: String]) {
+            self.name = name
+            self.parameters = parameters
+        }
     }
 
     private enum CodingKeys: String, CodingKey {
@@ -40,6 +46,19 @@ public struct Datasheet: Sendable, Codable, Equatable {
         public let unit: String
         /// Every release.
         public let releases: [ReleaseRecord]
+
+        /// A summary.
+        public init(epsilon: Double, delta: Double, targetEpsilon: Double, order: Double?, quorum: Int, accountant: String,
+                    unit: String, releases: [ReleaseRecord]) {
+            self.epsilon = epsilon
+            self.delta = delta
+            self.targetEpsilon = targetEpsilon
+            self.order = order
+            self.quorum = quorum
+            self.accountant = accountant
+            self.unit = unit
+            self.releases = releases
+        }
 
         private enum CodingKeys: String, CodingKey {
             case epsilon, delta, order, quorum, accountant, unit, releases
