@@ -117,30 +117,13 @@ public final class TLSConnection: @unchecked Sendable {
     }
 }
 
-/// Reads Apiary's identity fields (CN, OU, O) and the fingerprint from an X509.
+/// Reads a live certificate's identity through the same parser as certificate files.
 enum CertificateFields {
     static func identity(of certificate: OpaquePointer) throws -> PeerIdentity {
-        guard let subject = X509_get_subject_name(certificate) else {
-            throw ApiaryError(.verificationFailed, "the peer's certificate has no subject")
-        }
-        func field(_ nid: Int32) -> String? {
-            let index = X509_NAME_get_index_by_NID(subject, nid, -1)
-            guard index >= 0, let entry = X509_NAME_get_entry(subject, index), let data = X509_NAME_ENTRY_get_data(entry) else { return nil }
-            var utf8: UnsafeMutablePointer<UInt8>? = nil
-            let length = ASN1_STRING_to_UTF8(&utf8, data)
-            guard length >= 0, let utf8 else { return nil }
-            defer { apiary_openssl_free(utf8) }
-            return String(decoding: UnsafeBufferPointer(start: utf8, count: Int(length)), as: UTF8.self)
-        }
-        guard let name = field(NID_commonName), !name.isEmpty else {
-            throw ApiaryError(.verificationFailed, "the peer's certificate has no common name")
-        }
-        guard let roleText = field(NID_organizationalUnitName), let role = PeerIdentity.Role(rawValue: roleText) else {
-            throw ApiaryError(.verificationFailed, "the peer's certificate names no Apiary role (OU must be agent, researcher, coordinator or operator)")
-        }
-        var digest = [UInt8](repeating: 0, count: 32)
-        var length: UInt32 = 0
-        guard X509_digest(certificate, EVP_sha256(), &digest, &length) == 1 else { throw OpenSSLError.make("X509_digest") }
-        return PeerIdentity(name: name, role: role, consortium: field(NID_organizationName) ?? "", fingerprint: digest.hexString)
+        var der: UnsafeMutablePointer<UInt8>? = nil
+        let length = i2d_X509(certificate, &der)
+        guard length > 0, let der else { throw OpenSSLError.make("encoding the peer's certificate") }
+        defer { apiary_openssl_free(der) }
+        return try CertificateIdentity.parse(Array(UnsafeBufferPointer(start: der, count: Int(length))))
     }
 }
