@@ -78,7 +78,9 @@ public enum VerifyCommand {
             if json {
                 var object: [String: Any] = [
                     "verified": true, "entries": report.entryCount, "tree_size": Int(report.head.size), "root": report.head.root.hexString,
-                    "endorsements": report.endorsementCount, "signatures": report.signatureCount,
+                    "signed_heads": report.signedHeadCount, "coordinator_heads": report.coordinatorHeadCount,
+                    "cosignatures": report.cosignatureCount, "update_signatures": report.updateSignatureCount,
+                    "signatures": report.signatureCount,
                     "pending_entries": report.pendingEntries, "minted_credits": report.mintedCredits,
                     "burned_credits": report.burnedCredits, "balances": report.balances,
                 ]
@@ -87,11 +89,11 @@ public enum VerifyCommand {
                 }
                 return (jsonText(object), 0)
             }
-            var lines = ["verified: \(report.entryCount) entries, \(report.endorsementCount) endorsements, \(report.signatureCount) signatures",
+            var lines = ["verified: \(report.entryCount) entries, \(report.signatureCount) signatures (\(report.coordinatorHeadCount) coordinator heads, \(report.cosignatureCount) co-signatures, \(report.updateSignatureCount) update signatures)",
                          "tree head: size \(report.head.size), root \(report.head.root.hexString)",
                          "credits: minted \(report.mintedCredits), burned \(report.burnedCredits), balances sum to minted - burned"]
             lines.append(report.pendingEntries.isEmpty ? "all entries final"
-                         : "not yet final (awaiting co-signatures): entries \(report.pendingEntries.map(String.init).joined(separator: ", "))")
+                         : "not yet final (awaiting signed heads): entries \(ranges(report.pendingEntries))")
             if let dataset = report.dataset {
                 lines.append("dataset '\(dataset.datasetId)' matches its publication entry \(dataset.entryIndex)")
             }
@@ -103,6 +105,19 @@ public enum VerifyCommand {
             }
             return ("verification failed: \(fault.description)", 1)
         }
+    }
+
+    /// "3, 7-9, 12": consecutive indices folded, since pending entries come in runs.
+    static func ranges(_ indices: [Int]) -> String {
+        var parts: [String] = []
+        var position = 0
+        while position < indices.count {
+            var end = position
+            while end + 1 < indices.count && indices[end + 1] == indices[end] + 1 { end += 1 }
+            parts.append(end == position ? "\(indices[position])" : "\(indices[position])-\(indices[end])")
+            position = end + 1
+        }
+        return parts.joined(separator: ", ")
     }
 
     private static func jsonText(_ object: [String: Any]) -> String {
