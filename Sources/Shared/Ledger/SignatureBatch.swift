@@ -6,6 +6,10 @@ import Foundation
 /// two cores the sequential replay and the verification overlap instead of running one after
 /// the other. Each chunk uses one `Ed25519Verifier` (one OpenSSL context for the whole chunk).
 ///
+/// Memory stays bounded: when more chunks are queued than the cores can take soon, the producer
+/// verifies the next chunk itself instead of queueing it (it is far ahead of the workers anyway,
+/// and its core is then put to the same use).
+///
 /// `submit` must be called from one thread (the producer); `finish` waits for every chunk.
 final class SignatureBatch: @unchecked Sendable {
     // Why @unchecked: `buffer` and the counters belong to the producer thread; `firstFailure`
@@ -17,6 +21,9 @@ final class SignatureBatch: @unchecked Sendable {
     private let lock = NSLockShim()
     private var buffer: [SignatureCheck] = []
     private var firstFailure: SignatureCheck?
+    /// Chunks queued or running (under `lock`), and how many may be before the producer helps.
+    private var chunksInFlight = 0
+    private let maximumChunksInFlight = 2 * max(1, ProcessInfo.processInfo.activeProcessorCount) + 2
     /// Checks submitted so far.
     private(set) var count = 0
 
@@ -47,11 +54,25 @@ final class SignatureBatch: @unchecked Sendable {
         let chunk = buffer
         buffer = []
         buffer.reserveCapacity(Self.chunkSize)
+        let queue = lock.withLock {
+            guard chunksInFlight < maximumChunksInFlight else { return false }
+            chunksInFlight += 1
+            return true
+        }
+        guard queue else {
+            verify(chunk)
+            return
+        }
         DispatchQueue.global(qos: .userInitiated).async(group: group) { [self] in
-            let verifier = Ed25519Verifier()
-            for check in chunk where !verifier.isValid(check.signature, for: check.message, under: check.key) {
-                record(check)
-            }
+            verify(chunk)
+            lock.withLock { chunksInFlight -= 1 }
+        }
+    }
+
+    private func verify(_ chunk: [SignatureCheck]) {
+        let verifier = Ed25519Verifier()
+        for check in chunk where !verifier.isValid(check.signature, for: check.message, under: check.key) {
+            record(check)
         }
     }
 

@@ -252,6 +252,29 @@ struct LedgerVerifierTests {
         #expect(fault.entryIndex == 2 && fault.reason.contains("'hospital-c', who may not sign"), "\(fault)")
     }
 
+    @Test("the signature batch finds the earliest invalid signature among thousands, wherever its chunk ran")
+    func signatureBatchFindsEarliest() throws {
+        let key = LedgerFixture.key("hospital-a")
+        let message = Array("head".utf8)
+        let valid = try key.signature(for: message)
+        var forged = valid
+        forged[10] ^= 0x04
+        // More chunks than may be in flight, so the producer verifies some itself.
+        let count = SignatureBatch.chunkSize * 12 + 7
+        let badPositions = [count - 3, 4_000, 700]
+        let batch = SignatureBatch()
+        for position in 0..<count {
+            batch.submit(SignatureCheck(entryIndex: position / 3, kind: .update, signerId: "hospital-a", key: key.publicKey,
+                                        message: message, signature: badPositions.contains(position) ? forged : valid))
+        }
+        let failure = try #require(batch.finish())
+        #expect(failure.entryIndex == 700 / 3 && failure.signature == forged)
+        let clean = SignatureBatch()
+        clean.submit(contentsOf: (0..<1_500).map { SignatureCheck(entryIndex: $0, kind: .update, signerId: "hospital-a", key: key.publicKey,
+                                                                    message: message, signature: valid) })
+        #expect(clean.finish() == nil && clean.count == 1_500)
+    }
+
     @Test("the reusable Ed25519 verifier never checks under the previous signer's key")
     func verifierContextReuse() throws {
         let message = Array("apiary".utf8)
