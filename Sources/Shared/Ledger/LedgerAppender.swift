@@ -107,7 +107,7 @@ public final class LedgerAppender: @unchecked Sendable {
     }
 
     /// Accepts an institution's co-signature on a head after checking its size, root, signer
-    /// (a member institution in force for the last entry it covers) and signature; then stores
+    /// (the coordinator or an institution in force for the last entry it covers) and signature; then stores
     /// it durably. A second signature by the same signer on a head of the same size is refused.
     public func addCosignature(_ signed: SignedTreeHead) throws {
         condition.lock()
