@@ -2,7 +2,7 @@ import Foundation
 import Shared
 
 /// `apiary-agent verify --ledger PATH [--dataset FILE.csv] [--json]`: checks every hash,
-/// signature, endorsement, proof and invariant of a ledger file, and optionally a dataset file
+/// signature, signed tree head, proof and invariant of a ledger file, and optionally a dataset file
 /// against its publication entry. Never repairs anything. Exit codes: 0 verified, 1 a failure
 /// (the first one, with its entry index and reason), 2 a usage error.
 public enum VerifyCommand {
@@ -11,8 +11,10 @@ public enum VerifyCommand {
         Usage: apiary-agent verify --ledger PATH [--dataset FILE.csv] [--json]
                apiary-agent verify --coordinator URL [--dataset FILE.csv] [--json]
 
-        Verifies a ledger: file checksums, entry encodings, the Merkle tree, every endorsement
-        and update signature, finality, privacy budgets and the credit invariants. With
+        Verifies a ledger: file checksums, entry encodings, the Merkle tree, every signed tree
+        head (coordinator's and co-signatures) and update signature, finality (entries not yet
+        covered by the coordinator's and t institutions' heads are listed as pending), privacy
+        budgets and the credit invariants. With
         --dataset, also checks that the file is a published dataset (SHA-256, size, inclusion
         proof, epsilon, contributors). A torn or damaged file is reported, never repaired.
 
