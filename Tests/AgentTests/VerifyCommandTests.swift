@@ -30,6 +30,25 @@ struct VerifyCommandTests {
         #expect(object?["entries"] as? Int == 7)
     }
 
+    @Test("entries awaiting co-signatures are listed as pending, in ranges, and counted by kind")
+    func pending() throws {
+        let path = LedgerFixture.temporaryPath("ledger.apl")
+        let appender = try LedgerFixture.fullLedger(store: LedgerStore.open(path: path, create: true).store)
+        for roundId in [UInt64(3), 4] {
+            let commitment = try LedgerFixture.commitment(roundId: roundId, contributors: ["hospital-a", "hospital-c"],
+                                                          after: appender.ledger, state: appender.state)
+            try appender.append(.roundCommitment(commitment))
+        }
+        let text = VerifyCommand.run(["--ledger", path])
+        #expect(text.exitCode == 0, "\(text.output)")
+        #expect(text.output.contains("not yet final (awaiting signed heads): entries 7-8"), "\(text.output)")
+        let json = VerifyCommand.run(["--ledger", path, "--json"])
+        let object = try JSONSerialization.jsonObject(with: Data(json.output.utf8)) as? [String: Any]
+        #expect(object?["pending_entries"] as? [Int] == [7, 8])
+        #expect(object?["coordinator_heads"] as? Int == 9 && object?["cosignatures"] as? Int == 14)
+        #expect(object?["update_signatures"] as? Int == 9 && object?["signatures"] as? Int == 32)
+    }
+
     @Test("a flipped byte fails with exit 1 and names the entry; a torn tail is a failure, not repaired")
     func damage() throws {
         let (ledger, _) = try ledgerFile()

@@ -68,16 +68,18 @@ public struct LedgerFixture {
                                     roundDeltaAttos: 100, qualityPPM: qualityPPM, rewards: rewards)
     }
 
-    /// Appends `entry` and has `endorsers` co-sign it.
+    /// Appends `entry` with the coordinator's head over the ledger after it, and has
+    /// `endorsers` co-sign that head. Returns the coordinator's head.
     @discardableResult
-    public static func appendEndorsed(_ entry: LedgerEntry, to appender: LedgerAppender, endorsers: [String] = ["hospital-a", "hospital-b"]) throws -> Endorsement {
-        let coordinatorEndorsement = try appender.append(entry)
-        let leafHash = try appender.ledger.tree.leafHash(at: Int(coordinatorEndorsement.entryIndex))
-        for id in endorsers {
-            try appender.addEndorsement(Endorsement(signing: leafHash, entryIndex: coordinatorEndorsement.entryIndex,
-                                                    head: coordinatorEndorsement.head, signerId: id, key: key(id)))
-        }
-        return coordinatorEndorsement
+    public static func appendEndorsed(_ entry: LedgerEntry, to appender: LedgerAppender, endorsers: [String] = ["hospital-a", "hospital-b"]) throws -> SignedTreeHead {
+        let head = try appender.append(entry)
+        for id in endorsers { try appender.addCosignature(cosignature(of: head, by: id)) }
+        return head
+    }
+
+    /// `id`'s co-signature of the head `signed` signs.
+    public static func cosignature(of signed: SignedTreeHead, by id: String) throws -> SignedTreeHead {
+        try SignedTreeHead(signing: signed.head, signerId: id, key: key(id))
     }
 
     /// The CSV the fixture's dataset publication describes.

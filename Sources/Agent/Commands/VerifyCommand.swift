@@ -2,7 +2,7 @@ import Foundation
 import Shared
 
 /// `apiary-agent verify --ledger PATH [--dataset FILE.csv] [--json]`: checks every hash,
-/// signature, endorsement, proof and invariant of a ledger file, and optionally a dataset file
+/// signature, signed tree head, proof and invariant of a ledger file, and optionally a dataset file
 /// against its publication entry. Never repairs anything. Exit codes: 0 verified, 1 a failure
 /// (the first one, with its entry index and reason), 2 a usage error.
 public enum VerifyCommand {
@@ -11,8 +11,10 @@ public enum VerifyCommand {
         Usage: apiary-agent verify --ledger PATH [--dataset FILE.csv] [--json]
                apiary-agent verify --coordinator URL [--dataset FILE.csv] [--json]
 
-        Verifies a ledger: file checksums, entry encodings, the Merkle tree, every endorsement
-        and update signature, finality, privacy budgets and the credit invariants. With
+        Verifies a ledger: file checksums, entry encodings, the Merkle tree, every signed tree
+        head (coordinator's and co-signatures) and update signature, finality (entries not yet
+        covered by the coordinator's and t institutions' heads are listed as pending), privacy
+        budgets and the credit invariants. With
         --dataset, also checks that the file is a published dataset (SHA-256, size, inclusion
         proof, epsilon, contributors). A torn or damaged file is reported, never repaired.
 
@@ -78,7 +80,9 @@ public enum VerifyCommand {
             if json {
                 var object: [String: Any] = [
                     "verified": true, "entries": report.entryCount, "tree_size": Int(report.head.size), "root": report.head.root.hexString,
-                    "endorsements": report.endorsementCount, "signatures": report.signatureCount,
+                    "signed_heads": report.signedHeadCount, "coordinator_heads": report.coordinatorHeadCount,
+                    "cosignatures": report.cosignatureCount, "update_signatures": report.updateSignatureCount,
+                    "signatures": report.signatureCount,
                     "pending_entries": report.pendingEntries, "minted_credits": report.mintedCredits,
                     "burned_credits": report.burnedCredits, "balances": report.balances,
                 ]
@@ -87,11 +91,11 @@ public enum VerifyCommand {
                 }
                 return (jsonText(object), 0)
             }
-            var lines = ["verified: \(report.entryCount) entries, \(report.endorsementCount) endorsements, \(report.signatureCount) signatures",
+            var lines = ["verified: \(report.entryCount) entries, \(report.signatureCount) signatures (\(report.coordinatorHeadCount) coordinator heads, \(report.cosignatureCount) co-signatures, \(report.updateSignatureCount) update signatures)",
                          "tree head: size \(report.head.size), root \(report.head.root.hexString)",
                          "credits: minted \(report.mintedCredits), burned \(report.burnedCredits), balances sum to minted - burned"]
             lines.append(report.pendingEntries.isEmpty ? "all entries final"
-                         : "not yet final (awaiting co-signatures): entries \(report.pendingEntries.map(String.init).joined(separator: ", "))")
+                         : "not yet final (awaiting signed heads): entries \(ranges(report.pendingEntries))")
             if let dataset = report.dataset {
                 lines.append("dataset '\(dataset.datasetId)' matches its publication entry \(dataset.entryIndex)")
             }
@@ -103,6 +107,19 @@ public enum VerifyCommand {
             }
             return ("verification failed: \(fault.description)", 1)
         }
+    }
+
+    /// "3, 7-9, 12": consecutive indices folded, since pending entries come in runs.
+    static func ranges(_ indices: [Int]) -> String {
+        var parts: [String] = []
+        var position = 0
+        while position < indices.count {
+            var end = position
+            while end + 1 < indices.count && indices[end + 1] == indices[end] + 1 { end += 1 }
+            parts.append(end == position ? "\(indices[position])" : "\(indices[position])-\(indices[end])")
+            position = end + 1
+        }
+        return parts.joined(separator: ", ")
     }
 
     private static func jsonText(_ object: [String: Any]) -> String {

@@ -67,6 +67,39 @@ public struct Ed25519PublicKey: Sendable, Equatable, Hashable {
     public func hash(into hasher: inout Hasher) { hasher.combine(rawRepresentation) }
 }
 
+/// Verifies many Ed25519 signatures on one thread with a single OpenSSL digest context, reset and
+/// re-initialised per signature instead of allocated and freed each time. Keys are the
+/// `Ed25519PublicKey`s' own `EVP_PKEY` objects, built once per signer when the key was imported.
+///
+/// Why reset before every init: OpenSSL 3 keeps the previous key's context unless told
+/// otherwise, and a verification that silently ran under the previous signer's key would let
+/// one member's signature pass as another's. Not thread-safe: use one verifier per thread.
+public final class Ed25519Verifier {
+    private let context: OpaquePointer
+
+    /// A verifier with its own context.
+    public init() {
+        guard let context = EVP_MD_CTX_new() else { fatalError("EVP_MD_CTX_new: out of memory") }
+        self.context = context
+    }
+
+    deinit { EVP_MD_CTX_free(context) }
+
+    /// Whether `signature` is a valid Ed25519 signature of `message` under `key`.
+    public func isValid(_ signature: [UInt8], for message: [UInt8], under key: Ed25519PublicKey) -> Bool {
+        guard signature.count == 64 else { return false }
+        guard EVP_MD_CTX_reset(context) == 1, EVP_DigestVerifyInit(context, nil, nil, nil, key.key.pointer) == 1 else {
+            OpenSSLError.clear()
+            return false
+        }
+        let result = message.withUnsafeBufferPointer { m in
+            signature.withUnsafeBufferPointer { s in EVP_DigestVerify(context, s.baseAddress, 64, m.baseAddress, m.count) }
+        }
+        if result != 1 { OpenSSLError.clear() }
+        return result == 1
+    }
+}
+
 /// An Ed25519 private key. The OpenSSL object holds the secret and is freed (and cleansed by
 /// OpenSSL) on release; the raw seed is only materialised for export.
 public struct Ed25519PrivateKey: Sendable {

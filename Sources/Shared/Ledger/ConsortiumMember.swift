@@ -4,7 +4,7 @@ public struct ConsortiumMember: Sendable, Equatable {
     public var id: String
     /// What the member may do.
     public var role: MemberRole
-    /// The Ed25519 key that signs this member's updates and endorsements (32 bytes).
+    /// The Ed25519 key that signs this member's updates and tree heads (32 bytes).
     public var ledgerKey: [UInt8]
     /// SHA-256 of the DER of the member's TLS client certificate (32 bytes).
     public var certificateFingerprint: [UInt8]

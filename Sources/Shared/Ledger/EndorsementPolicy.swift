@@ -1,6 +1,8 @@
-/// What an agent checks before co-signing a round commitment (design section 8). The Paillier
-/// and threshold code lives elsewhere, so recomputing the aggregate and verifying the
-/// decryption proofs are supplied as closures; this type owns the order and completeness of
+/// What an agent checks before co-signing a tree head (design section 8). An institution's
+/// co-signature vouches for every entry below the head's size, so the policy checks every entry
+/// the head adds to the agent's replica; for round commitments it adds the agent's own checks.
+/// The Paillier and threshold code lives elsewhere, so recomputing the aggregate and verifying
+/// the decryption proofs are supplied as closures; this type owns the order and completeness of
 /// the checks, and refuses to sign unless all pass.
 public struct EndorsementPolicy: Sendable {
     /// The agent's party id.
@@ -23,68 +25,92 @@ public struct EndorsementPolicy: Sendable {
         self.ownEpsilonLimitMicros = ownEpsilonLimitMicros
     }
 
-    /// Checks the commitment proposed as the next entry after `replica`:
-    /// 1. the agent's own update (`ownUpdateHash`) is listed under its id, when it contributed;
-    /// 2. the aggregate hash equals the recomputed one; 3. the decryption proofs verify;
-    /// 4. every ledger rule holds (privacy within policy, budgets, rewards by the formula,
-    /// previous head), and the agent's own budget; 5. `newHead` is signed by the coordinator,
-    /// is consistent with the last head the agent saw (`consistencyProof`) and is exactly the
-    /// replica plus this entry. Returns the endorsement-ready leaf hash and index.
-    public func check(_ commitment: RoundCommitmentEntry, ownUpdateHash: [UInt8]?, replica: LedgerReplica,
-                      newHead: SignedTreeHead, consistencyProof: [[UInt8]]) throws -> (index: Int, leafHash: [UInt8]) {
-        let index = replica.size
-        func refuse(_ reason: String, _ code: ApiaryError.Code = .verificationFailed) -> ApiaryError {
-            ApiaryError(code, "entry \(index): refusing to endorse round \(commitment.roundId): \(reason)")
-        }
-        if let ownUpdateHash {
-            guard commitment.contributions.contains(where: { $0.partyId == partyId && $0.updateHash == ownUpdateHash }) else {
-                throw refuse("this agent's update (\(ownUpdateHash.hexString.prefix(16))...) is not listed")
+    /// Checks the head `newHead` that extends `replica` by `newEntries` (in order), and returns
+    /// the head to co-sign:
+    /// 1. for each round commitment: the agent's own update (`ownUpdates[roundId]`, for the
+    ///    rounds it contributed to) is listed under its id; the aggregate hash equals the
+    ///    recomputed one; the decryption proofs verify; the agent's own budget holds;
+    /// 2. every entry obeys every ledger rule (privacy within policy, budgets, rewards by the
+    ///    formula, previous head, update signatures, settlements only of final commitments);
+    /// 3. `newHead` is signed by the coordinator, is consistent with the last head the agent
+    ///    saw (`consistencyProof`) and is exactly the replica plus `newEntries`.
+    public func check(newEntries: [LedgerEntry], ownUpdates: [UInt64: [UInt8]], replica: LedgerReplica,
+                      newHead: SignedTreeHead, consistencyProof: [[UInt8]]) throws -> TreeHead {
+        var replay = replica.replayForPolicy
+        var checks: [SignatureCheck] = []
+        for entry in newEntries {
+            let index = replay.ledger.size
+            if case .roundCommitment(let commitment) = entry {
+                try checkOwn(commitment, ownUpdateHash: ownUpdates[commitment.roundId], index: index, headSize: newHead.head.size)
+            }
+            do {
+                checks += try replay.applyEntry(entry, encoding: entry.encoded())
+            } catch let fault as LedgerFault {
+                throw refusal(index, newHead.head.size, fault.reason)
             }
         }
-        guard try recomputeAggregateHash(commitment) == commitment.aggregateHash else {
-            throw refuse("the aggregate hash differs from the product of the listed ciphertexts")
+        if let invalid = LedgerReplica.firstInvalid(checks) {
+            throw refusal(invalid.entryIndex, newHead.head.size, "invalid \(invalid.what)")
         }
-        guard try verifyDecryptionProofs(commitment) else { throw refuse("a decryption proof does not verify") }
-
-        var state = replica.state
-        let entry = LedgerEntry.roundCommitment(commitment)
-        let encoding = entry.encoded()
-        let leafHash = MerkleTree.leafHash(encoding)
-        let checks: [SignatureCheck]
-        do {
-            checks = try state.apply(entry, index: index, leafHash: leafHash, rootBefore: try replica.ledger.tree.root())
-        } catch let fault as LedgerFault {
-            throw refuse(fault.reason)
-        }
-        if let invalid = checks.first(where: { !$0.isValid }) { throw refuse("invalid \(invalid.what)") }
-        if let limit = ownEpsilonLimitMicros, let own = commitment.contributions.first(where: { $0.partyId == partyId }),
-           own.cumulativeEpsilonMicros > limit {
-            throw refuse("this agent's cumulative epsilon would exceed its own budget", .budgetExceeded)
-        }
-
-        guard let coordinatorKey = replica.coordinatorKey, newHead.isValid(under: coordinatorKey) else {
-            throw refuse("the new tree head is not signed by the coordinator")
+        let lastIndex = replica.size + newEntries.count - 1
+        guard let coordinatorKey = replica.coordinatorKey ?? replay.state.roster.keys[replay.state.roster.coordinatorId],
+              newHead.isValid(under: coordinatorKey) else {
+            throw refusal(lastIndex, newHead.head.size, "the new tree head is not signed by the coordinator")
         }
         let replicaRoot = try replica.ledger.tree.root()
         let lastSeen = replica.lastHead?.head ?? TreeHead(size: UInt64(replica.size), root: replicaRoot, timestampMillis: 0)
         guard MerkleTree.verifyConsistency(oldSize: Int(lastSeen.size), newSize: Int(newHead.head.size), oldRoot: lastSeen.root,
                                            newRoot: newHead.head.root, proof: consistencyProof) else {
-            throw refuse("the new head is not consistent with the last head this agent saw", .forkDetected)
+            throw refusal(lastIndex, newHead.head.size, "the new head is not consistent with the last head this agent saw", .forkDetected)
         }
-        var extended = replica.ledger.tree
-        extended.append(leafHash: leafHash)
-        let extendedRoot = try extended.root()
-        guard newHead.head.size == UInt64(index + 1), extendedRoot == newHead.head.root else {
-            throw refuse("the new head is not this agent's replica plus the commitment", .forkDetected)
+        guard newHead.head.size == UInt64(replay.ledger.size), try replay.ledger.tree.root() == newHead.head.root else {
+            throw refusal(lastIndex, newHead.head.size, "the new head is not this agent's replica plus the new entries", .forkDetected)
         }
-        return (index, leafHash)
+        return newHead.head
     }
 
-    /// Runs `check` and, if everything passes, signs the endorsement with the agent's ledger key.
-    public func endorse(_ commitment: RoundCommitmentEntry, ownUpdateHash: [UInt8]?, replica: LedgerReplica,
-                        newHead: SignedTreeHead, consistencyProof: [[UInt8]], key: Ed25519PrivateKey) throws -> Endorsement {
-        let (index, leafHash) = try check(commitment, ownUpdateHash: ownUpdateHash, replica: replica,
-                                          newHead: newHead, consistencyProof: consistencyProof)
-        return try Endorsement(signing: leafHash, entryIndex: UInt64(index), head: newHead.head, signerId: partyId, key: key)
+    /// Runs `check` and, if everything passes, co-signs the head with the agent's ledger key.
+    public func cosign(newEntries: [LedgerEntry], ownUpdates: [UInt64: [UInt8]], replica: LedgerReplica,
+                       newHead: SignedTreeHead, consistencyProof: [[UInt8]], key: Ed25519PrivateKey) throws -> SignedTreeHead {
+        let head = try check(newEntries: newEntries, ownUpdates: ownUpdates, replica: replica, newHead: newHead,
+                             consistencyProof: consistencyProof)
+        return try SignedTreeHead(signing: head, signerId: partyId, key: key)
+    }
+
+    /// `check` for the common case of one new entry, a round commitment.
+    public func check(_ commitment: RoundCommitmentEntry, ownUpdateHash: [UInt8]?, replica: LedgerReplica,
+                      newHead: SignedTreeHead, consistencyProof: [[UInt8]]) throws -> TreeHead {
+        try check(newEntries: [.roundCommitment(commitment)], ownUpdates: ownUpdateHash.map { [commitment.roundId: $0] } ?? [:],
+                  replica: replica, newHead: newHead, consistencyProof: consistencyProof)
+    }
+
+    /// `cosign` for the common case of one new entry, a round commitment.
+    public func cosign(_ commitment: RoundCommitmentEntry, ownUpdateHash: [UInt8]?, replica: LedgerReplica,
+                       newHead: SignedTreeHead, consistencyProof: [[UInt8]], key: Ed25519PrivateKey) throws -> SignedTreeHead {
+        try cosign(newEntries: [.roundCommitment(commitment)], ownUpdates: ownUpdateHash.map { [commitment.roundId: $0] } ?? [:],
+                   replica: replica, newHead: newHead, consistencyProof: consistencyProof, key: key)
+    }
+
+    /// The checks only this agent can make: its own update, the aggregate, the proofs, its budget.
+    private func checkOwn(_ commitment: RoundCommitmentEntry, ownUpdateHash: [UInt8]?, index: Int, headSize: UInt64) throws {
+        if let ownUpdateHash {
+            guard commitment.contributions.contains(where: { $0.partyId == partyId && $0.updateHash == ownUpdateHash }) else {
+                throw refusal(index, headSize, "round \(commitment.roundId): this agent's update (\(ownUpdateHash.hexString.prefix(16))...) is not listed")
+            }
+        }
+        guard try recomputeAggregateHash(commitment) == commitment.aggregateHash else {
+            throw refusal(index, headSize, "round \(commitment.roundId): the aggregate hash differs from the product of the listed ciphertexts")
+        }
+        guard try verifyDecryptionProofs(commitment) else {
+            throw refusal(index, headSize, "round \(commitment.roundId): a decryption proof does not verify")
+        }
+        if let limit = ownEpsilonLimitMicros, let own = commitment.contributions.first(where: { $0.partyId == partyId }),
+           own.cumulativeEpsilonMicros > limit {
+            throw refusal(index, headSize, "round \(commitment.roundId): this agent's cumulative epsilon would exceed its own budget", .budgetExceeded)
+        }
+    }
+
+    private func refusal(_ index: Int, _ headSize: UInt64, _ reason: String, _ code: ApiaryError.Code = .verificationFailed) -> ApiaryError {
+        ApiaryError(code, "entry \(index): refusing to co-sign the tree head of size \(headSize): \(reason)")
     }
 }

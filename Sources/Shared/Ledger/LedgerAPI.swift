@@ -14,7 +14,7 @@ public enum LedgerAPI {
     }
 
     /// `GET /v1/ledger/entries?from=N[&limit=L]`: entries from index N (at most `limit`, default
-    /// and cap `maximumPageSize`) with their endorsements.
+    /// and cap `maximumPageSize`), each with the signed heads of size index + 1.
     public static func entries(_ ledger: Ledger, query: [String: String]) throws -> [UInt8] {
         try allowOnly(["from", "limit"], in: query)
         let from = try required("from", in: query)
@@ -31,7 +31,7 @@ public enum LedgerAPI {
             items.append(EntryBody(index: index, kind: ledger.entries[index].kind.name,
                                    leafHash: try ledger.tree.leafHash(at: index).hexString,
                                    encoding: ledger.encodings[index].hexString,
-                                   endorsements: ledger.endorsements[index].map(EndorsementBody.init)))
+                                   signedHeads: ledger.signedHeads[index].map(SignedHeadBody.init)))
         }
         return try encode(EntriesBody(from: from, count: items.count, treeSize: ledger.size,
                                       next: end < ledger.size ? end : nil, entries: items))
@@ -114,18 +114,18 @@ public enum LedgerAPI {
         }
     }
 
-    struct EndorsementBody: Encodable {
+    struct SignedHeadBody: Encodable {
         var signer: String
         var treeSize: UInt64
         var root: String
         var timestampMs: UInt64
         var signature: String
-        init(_ endorsement: Endorsement) {
-            signer = endorsement.signerId
-            treeSize = endorsement.head.size
-            root = endorsement.head.root.hexString
-            timestampMs = endorsement.head.timestampMillis
-            signature = endorsement.signature.hexString
+        init(_ signed: SignedTreeHead) {
+            signer = signed.signerId
+            treeSize = signed.head.size
+            root = signed.head.root.hexString
+            timestampMs = signed.head.timestampMillis
+            signature = signed.signature.hexString
         }
     }
 
@@ -134,7 +134,7 @@ public enum LedgerAPI {
         var kind: String
         var leafHash: String
         var encoding: String
-        var endorsements: [EndorsementBody]
+        var signedHeads: [SignedHeadBody]
     }
 
     struct EntriesBody: Encodable {

@@ -1,7 +1,7 @@
 /// The byte layout of a ledger file (docs/ledger.md, "Ledger file"), kept free of I/O so that
 /// damage detection is testable on byte arrays.
 ///
-///     file   = magic "APIARYLG" (8 bytes) || u32 format version (1) || record*
+///     file   = magic "APIARYLG" (8 bytes) || u32 format version (2) || record*
 ///     record = u32 payload length || u8 type || u32 header check || payload || 32-byte checksum
 ///
 /// The header check is the first 4 bytes of SHA-256(length || type); the checksum is
@@ -11,8 +11,9 @@
 public enum LedgerFileFormat {
     /// The 8-byte file magic.
     public static let magic: [UInt8] = Array("APIARYLG".utf8)
-    /// The format version this code writes and reads.
-    public static let formatVersion: UInt32 = 1
+    /// The format version this code writes and reads. Version 2: record type 2 holds a signed
+    /// tree head (transparency-log finality); in version 1 it held a per-entry endorsement.
+    public static let formatVersion: UInt32 = 2
     /// Bytes before the first record.
     public static let fileHeaderSize = 12
     /// Bytes of a record's header (length, type, header check).
@@ -22,6 +23,11 @@ public enum LedgerFileFormat {
     /// The largest payload accepted; far above any real entry, it bounds what a damaged
     /// length could make a reader allocate.
     public static let maximumPayload = 64 << 20
+
+    /// The first 4 bytes of SHA-256(length || type).
+    static func headerCheck(_ length: ArraySlice<UInt8>, type: UInt8) -> [UInt8] {
+        Array(SHA256.hash(Array(length) + [type]).prefix(4))
+    }
 
     /// The file header.
     public static func fileHeader() -> [UInt8] {
@@ -86,8 +92,8 @@ public enum LedgerFileFormat {
         var entryCount = 0
         while offset < bytes.count {
             let remaining = bytes.count - offset
-            // Where a fault in this record is reported: the entry it holds, or for an
-            // endorsement the entry before it (endorsements follow their entry).
+            // Where a fault in this record is reported: the entry it holds, or for a signed
+            // head the entry before it (a head follows the entries it covers).
             let location = "record \(records.count) at byte \(offset)"
             if remaining < recordHeaderSize || bytes[offset...].allSatisfy({ $0 == 0 }) {
                 return ParseResult(records: records, intactLength: offset,
@@ -95,9 +101,18 @@ public enum LedgerFileFormat {
             }
             let length = Int(bytes[offset]) << 24 | Int(bytes[offset + 1]) << 16 | Int(bytes[offset + 2]) << 8 | Int(bytes[offset + 3])
             let rawType = bytes[offset + 4]
-            let expectedCheck = Array(SHA256.hash(Array(bytes[offset..<offset + 5])).prefix(4))
-            let faultIndex = rawType == LedgerRecordType.entry.rawValue ? entryCount : max(entryCount - 1, 0)
-            guard Array(bytes[offset + 5..<offset + 9]) == expectedCheck else {
+            let storedCheck = Array(bytes[offset + 5..<offset + 9])
+            let expectedCheck = headerCheck(bytes[offset..<offset + 4], type: rawType)
+            // A damaged header's type byte cannot be trusted for naming the entry: if the check
+            // matches the length with the other type, the type byte is what changed.
+            var apparentType = rawType
+            if storedCheck != expectedCheck {
+                for candidate in [LedgerRecordType.entry, .signedTreeHead] where headerCheck(bytes[offset..<offset + 4], type: candidate.rawValue) == storedCheck {
+                    apparentType = candidate.rawValue
+                }
+            }
+            let faultIndex = apparentType == LedgerRecordType.signedTreeHead.rawValue ? max(entryCount - 1, 0) : entryCount
+            guard storedCheck == expectedCheck else {
                 throw LedgerFault(entryIndex: faultIndex, code: .ledgerCorrupted,
                                   reason: "damaged record header (\(location)): the length or type bytes were changed")
             }
@@ -115,7 +130,7 @@ public enum LedgerFileFormat {
             checksum.update(Array(bytes[offset..<offset + 5]))
             checksum.update(payload)
             guard checksum.finalize()[...] == bytes[end - checksumSize..<end] else {
-                let what = type == .entry ? "entry" : "endorsement"
+                let what = type == .entry ? "entry" : "signed tree head"
                 throw LedgerFault(entryIndex: faultIndex, code: .ledgerCorrupted,
                                   reason: "checksum mismatch in the \(what) (\(location)): a byte was changed")
             }

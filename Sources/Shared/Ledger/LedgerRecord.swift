@@ -2,7 +2,7 @@
 public struct LedgerRecord: Sendable, Equatable {
     /// What the payload is.
     public var type: LedgerRecordType
-    /// The payload: an entry encoding or an endorsement encoding.
+    /// The payload: an entry encoding or a signed tree head encoding.
     public var payload: [UInt8]
 
     /// A record.
@@ -14,8 +14,8 @@ public struct LedgerRecord: Sendable, Equatable {
     /// An entry record for `entry`.
     public static func entry(_ entry: LedgerEntry) -> LedgerRecord { LedgerRecord(type: .entry, payload: entry.encoded()) }
 
-    /// An endorsement record.
-    public static func endorsement(_ endorsement: Endorsement) -> LedgerRecord {
-        LedgerRecord(type: .endorsement, payload: endorsement.encoded())
+    /// A signed tree head record.
+    public static func signedTreeHead(_ signed: SignedTreeHead) -> LedgerRecord {
+        LedgerRecord(type: .signedTreeHead, payload: signed.encoded())
     }
 }

@@ -2,6 +2,7 @@
 public enum LedgerRecordType: UInt8, Sendable {
     /// A ledger entry's canonical encoding; the n-th entry record is entry n.
     case entry = 1
-    /// An `Endorsement` encoding; it may come any time after the entry it endorses.
-    case endorsement = 2
+    /// A `SignedTreeHead` encoding (the coordinator's head or an institution's co-signature);
+    /// it comes after the entry record at index `size - 1` of its head, any time later.
+    case signedTreeHead = 2
 }

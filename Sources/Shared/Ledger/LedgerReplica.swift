@@ -3,13 +3,9 @@
 /// contradiction throws `ApiaryError(.forkDetected, ...)`, which callers must not retry or
 /// paper over: a coordinator that shows two histories has to be looked at by a human.
 public struct LedgerReplica: Sendable {
-    /// The replicated entries and endorsements.
-    public private(set) var ledger = Ledger()
-    /// The consortium state after the replicated entries.
-    public private(set) var state = LedgerState()
+    private var replay = LedgerReplay()
     /// The last coordinator-signed head accepted.
     public private(set) var lastHead: SignedTreeHead?
-    private var rosters: [EndorsementRoster] = []
     private let pinnedGenesisLeafHash: [UInt8]
 
     /// An empty replica that will only accept a ledger whose entry 0 has this leaf hash (from
@@ -18,12 +14,21 @@ public struct LedgerReplica: Sendable {
         self.pinnedGenesisLeafHash = genesisLeafHash
     }
 
+    /// The replicated entries and signed heads.
+    public var ledger: Ledger { replay.ledger }
+
+    /// The consortium state after the replicated entries.
+    public var state: LedgerState { replay.state }
+
+    /// Which replicated entries are final.
+    public var finality: LedgerFinality { replay.finality }
+
     /// The current size.
-    public var size: Int { ledger.size }
+    public var size: Int { replay.ledger.size }
 
     /// The coordinator's ledger key once genesis is replicated.
     public var coordinatorKey: Ed25519PublicKey? {
-        let roster = state.roster
+        let roster = replay.state.roster
         return roster.keys[roster.coordinatorId]
     }
 
@@ -46,10 +51,12 @@ public struct LedgerReplica: Sendable {
     }
 
     /// Extends the replica to `newHead`: checks consistency, then appends `newEntries` (the
-    /// encodings of entries `size ..< newHead.size`) and `endorsements`, applying every rule
-    /// and signature check, and requires the resulting root to be the signed one.
+    /// encodings of entries `size ..< newHead.size`) applying every rule, requires the
+    /// resulting root to be the signed one, and adds `signedHeads` (the heads stored with those
+    /// entries, as `/v1/ledger/entries` serves them) after checking each. Every signature is
+    /// verified before anything changes.
     public mutating func update(to newHead: SignedTreeHead, consistencyProof: [[UInt8]], newEntries: [[UInt8]],
-                                endorsements: [Endorsement]) throws {
+                                signedHeads: [SignedTreeHead]) throws {
         try checkConsistency(of: newHead, proof: consistencyProof)
         guard size + newEntries.count == Int(newHead.head.size) else {
             throw ApiaryError(.protocolViolation,
@@ -57,18 +64,20 @@ public struct LedgerReplica: Sendable {
         }
         var next = self
         do {
-            var checks: [SignatureCheck] = []
+            // Heads are added right after the last entry they cover, so each rule that depends
+            // on finality (a settlement) sees exactly the heads of size up to its own index.
+            let headsBySize = Dictionary(grouping: signedHeads) { Int($0.head.size) }
+            var checks = try next.addUnchecked(headsBySize.filter { $0.key <= size }.sorted { $0.key < $1.key }.flatMap(\.value))
             for encoding in newEntries {
-                let index = next.ledger.size
+                let index = next.size
                 if index == 0 && MerkleTree.leafHash(encoding) != pinnedGenesisLeafHash {
                     throw ApiaryError(.forkDetected, "entry 0: the served genesis is not the one in this party's kit")
                 }
-                let entry = try LedgerEntry(decoding: encoding, index: index)
-                let rootBefore = try next.ledger.tree.root()
-                let rosterBefore = next.state.roster
-                let leafHash = next.ledger.append(entry).leafHash
-                checks += try next.state.apply(entry, index: index, leafHash: leafHash, rootBefore: rootBefore)
-                next.rosters.append(index == 0 ? next.state.roster : rosterBefore)
+                checks += try next.replay.applyEntry(try Ledger.decodeEntry(encoding, index: index), encoding: encoding)
+                checks += try next.addUnchecked(headsBySize[index + 1] ?? [])
+            }
+            if let beyond = headsBySize.keys.first(where: { $0 > next.size || $0 < 1 }) {
+                throw ApiaryError(.protocolViolation, "a signed head of size \(beyond) was served with entries up to \(next.size)")
             }
             guard try next.ledger.tree.root() == newHead.head.root else {
                 throw ApiaryError(.forkDetected,
@@ -77,11 +86,7 @@ public struct LedgerReplica: Sendable {
             if let key = next.coordinatorKey, !newHead.isValid(under: key) {
                 throw ApiaryError(.verificationFailed, "the tree head of size \(newHead.head.size) has an invalid coordinator signature")
             }
-            for endorsement in endorsements {
-                checks.append(try LedgerVerifier.endorsementCheck(endorsement, ledger: next.ledger, rosters: next.rosters))
-                try next.ledger.add(endorsement)
-            }
-            if let invalid = LedgerVerifier.firstInvalid(checks) { throw invalid.fault }
+            if let invalid = Self.firstInvalid(checks) { throw invalid.fault }
         } catch let fault as LedgerFault {
             throw fault.apiaryError
         }
@@ -89,20 +94,21 @@ public struct LedgerReplica: Sendable {
         self = next
     }
 
-    /// Adds endorsements of entries already replicated (co-signatures arrive after entries).
-    public mutating func addEndorsements(_ endorsements: [Endorsement]) throws {
-        var next = ledger
+    /// Adds signed heads over entries already replicated (co-signatures arrive after entries),
+    /// after checking each; a signature this replica already holds is skipped.
+    public mutating func addSignedHeads(_ signedHeads: [SignedTreeHead]) throws {
+        var next = self
         do {
-            for endorsement in endorsements {
-                let check = try LedgerVerifier.endorsementCheck(endorsement, ledger: next, rosters: rosters)
-                guard check.isValid else { throw check.fault }
-                try next.add(endorsement)
-            }
+            let checks = try next.addUnchecked(signedHeads)
+            if let invalid = Self.firstInvalid(checks) { throw invalid.fault }
         } catch let fault as LedgerFault {
             throw fault.apiaryError
         }
-        ledger = next
+        self = next
     }
+
+    /// Whether entry `index` is final.
+    public func isFinal(_ index: Int) -> Bool { replay.finality.isFinal(index) }
 
     /// Compares an entry the coordinator serves for an index this replica already holds.
     public func checkServedEntry(index: Int, encoding: [UInt8]) throws {
@@ -111,4 +117,29 @@ public struct LedgerReplica: Sendable {
             throw ApiaryError(.forkDetected, "entry \(index): the coordinator now serves a different entry than it did before (rewritten history)")
         }
     }
+
+    /// Applies signed heads structurally and returns their signature checks (still to be run).
+    private mutating func addUnchecked(_ signedHeads: [SignedTreeHead]) throws -> [SignatureCheck] {
+        var checks: [SignatureCheck] = []
+        for signed in signedHeads {
+            let size = Int(signed.head.size)
+            if size >= 1, size <= self.size, replay.ledger.signedHeads[size - 1].contains(signed) { continue }
+            let check = try replay.checkSignedHead(signed)
+            try replay.recordSignedHead(signed, key: check.key)
+            checks.append(check)
+        }
+        return checks
+    }
+
+    /// The first invalid signature among `checks`, verified on all cores.
+    static func firstInvalid(_ checks: [SignatureCheck]) -> SignatureCheck? {
+        let batch = SignatureBatch()
+        batch.submit(contentsOf: checks)
+        return batch.finish()
+    }
+}
+
+extension LedgerReplica {
+    /// A copy of the replica's replay for `EndorsementPolicy` to extend hypothetically.
+    var replayForPolicy: LedgerReplay { replay }
 }

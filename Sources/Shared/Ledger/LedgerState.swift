@@ -61,7 +61,7 @@ public struct LedgerState: Sendable {
     /// The genesis reward policy (nil before genesis).
     public var rewardPolicy: RewardPolicy? { genesis?.rewardPolicy }
 
-    /// Who may endorse the next entry appended to this state.
+    /// Who may vouch for (sign heads covering) the next entry appended to this state.
     public var roster: EndorsementRoster {
         let coordinator = members.values.first { $0.role == .coordinator }?.id ?? ""
         let keys = memberKeys.filter { members[$0.key]?.role == .coordinator || members[$0.key]?.role == .institution }
@@ -215,9 +215,9 @@ public struct LedgerState: Sendable {
             guard contribution.cumulativeEpsilonMicros <= cap.epsilonMicros, contribution.cumulativeDeltaAttos <= cap.deltaAttos else {
                 throw fault(index, "'\(party)''s cumulative (epsilon, delta) exceeds its budget cap")
             }
-            checks.append(SignatureCheck(entryIndex: index, key: key,
+            checks.append(SignatureCheck(entryIndex: index, kind: .update, signerId: party, key: key,
                                          message: ContributionRecord.signedMessage(roundId: body.roundId, updateHash: contribution.updateHash),
-                                         signature: contribution.updateSignature, what: "update signature of '\(party)'"))
+                                         signature: contribution.updateSignature))
         }
         guard body.decryptionShares.count >= threshold else {
             throw fault(index, "\(body.decryptionShares.count) decryption shares, fewer than the threshold \(threshold)")

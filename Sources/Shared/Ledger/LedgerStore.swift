@@ -98,7 +98,7 @@ public final class LedgerStore: @unchecked Sendable {
     public func append(_ record: LedgerRecord) throws { try append(contentsOf: [record]) }
 
     /// Appends records with one write and one flush, so an entry and the coordinator's
-    /// endorsement of it land together. If the write fails the file is cut back to where it
+    /// signed head land together. If the write fails the file is cut back to where it
     /// was, so a failed append leaves no partial record behind.
     public func append(contentsOf records: [LedgerRecord]) throws {
         var bytes: [UInt8] = []

@@ -8,16 +8,17 @@ struct LedgerEncodingVectorTests {
     /// The first entries of the fixture ledger, the ones docs/ledger.md prints.
     static func vectorLedger() throws -> LedgerAppender { try LedgerFixture.fullLedger() }
 
-    @Test("entries, leaf hashes, roots and the coordinator's endorsements match Tests/Vectors/ledger_vectors.txt")
+    @Test("entries, leaf hashes, roots and the coordinator's signed heads match Tests/Vectors/ledger_vectors.txt")
     func vectorsMatch() throws {
         let ledger = try Self.vectorLedger().ledger
         if ProcessInfo.processInfo.environment["APIARY_PRINT_LEDGER_VECTORS"] != nil {
             for index in 0..<ledger.size {
-                let coordinator = ledger.endorsements[index].first { $0.signerId == LedgerFixture.coordinator }!
+                let coordinator = ledger.signedHeads[index].first { $0.signerId == LedgerFixture.coordinator }!
                 print("index = \(index)\nkind = \(ledger.entries[index].kind.name)\nentry = \(ledger.encodings[index].hexString)")
                 print("leaf_hash = \(try ledger.tree.leafHash(at: index).hexString)\nroot = \(try ledger.tree.root(size: index + 1).hexString)")
-                print("endorsement_message = \(Endorsement.signedMessage(leafHash: try ledger.tree.leafHash(at: index), head: coordinator.head).hexString)")
-                print("coordinator_signature = \(coordinator.signature.hexString)\n")
+                print("head_message = \(SignedTreeHead.signedMessage(for: coordinator.head).hexString)")
+                print("coordinator_signature = \(coordinator.signature.hexString)")
+                print("signed_head_record = \(coordinator.encoded().hexString)\n")
             }
         }
         let records = try TestVectors.records("ledger_vectors.txt")
@@ -32,9 +33,17 @@ struct LedgerEncodingVectorTests {
             #expect(ledger.encodings[index] == bytes)
             #expect(MerkleTree.leafHash(bytes).hexString == record["leaf_hash"])
             #expect(try ledger.tree.root(size: index + 1).hexString == record["root"])
-            let message = try #require([UInt8](hexString: record["endorsement_message"] ?? ""))
+            // The head message is the domain, a zero byte, then size || root || timestamp, and
+            // the coordinator signed it: check the bytes, not just the signature.
+            let message = try #require([UInt8](hexString: record["head_message"] ?? ""))
+            let expectedHead = TreeHead(size: UInt64(index + 1), root: try ledger.tree.root(size: index + 1), timestampMillis: LedgerFixture.timestamp)
+            #expect(message == SignedTreeHead.signedMessage(for: expectedHead))
             let signature = try #require([UInt8](hexString: record["coordinator_signature"] ?? ""))
             #expect(coordinatorKey.isValidSignature(signature, for: message))
+            let signedRecord = try #require([UInt8](hexString: record["signed_head_record"] ?? ""))
+            let decoded = try SignedTreeHead(decoding: signedRecord)
+            #expect(decoded == SignedTreeHead(head: expectedHead, signerId: LedgerFixture.coordinator, signature: signature))
+            #expect(decoded.encoded() == signedRecord)
         }
     }
 

@@ -11,7 +11,7 @@ struct LedgerReplicaTests {
         let proof = try ledger.tree.consistencyProof(from: replica.size, to: ledger.size)
         let from = replica.size
         try replica.update(to: head, consistencyProof: proof, newEntries: Array(ledger.encodings[from...]),
-                           endorsements: ledger.endorsements[from...].flatMap { $0 })
+                           signedHeads: ledger.signedHeads[from...].flatMap { $0 })
     }
 
     @Test("a replica follows the coordinator and detects a fork loudly")
@@ -69,18 +69,17 @@ struct LedgerReplicaTests {
         let policy = EndorsementPolicy(partyId: "hospital-a",
                                        recomputeAggregateHash: { entry in LedgerFixture.hash("aggregate:\(entry.roundId)") },
                                        verifyDecryptionProofs: { _ in true })
-        let coordinatorEndorsement = try appender.append(.roundCommitment(commitment))
-        let newHead = try SignedTreeHead(signing: coordinatorEndorsement.head, signerId: LedgerFixture.coordinator,
-                                         key: LedgerFixture.key(LedgerFixture.coordinator))
+        let newHead = try appender.append(.roundCommitment(commitment))
         let proof = try appender.ledger.tree.consistencyProof(from: Int(seenHead.head.size), to: Int(newHead.head.size))
-        let endorsement = try policy.endorse(commitment, ownUpdateHash: ownHash, replica: replica, newHead: newHead,
-                                             consistencyProof: proof, key: LedgerFixture.key("hospital-a"))
-        try appender.addEndorsement(endorsement)
+        let cosignature = try policy.cosign(commitment, ownUpdateHash: ownHash, replica: replica, newHead: newHead,
+                                            consistencyProof: proof, key: LedgerFixture.key("hospital-a"))
+        #expect(cosignature.head == newHead.head, "institutions co-sign exactly the coordinator's head")
+        try appender.addCosignature(cosignature)
         #expect(!appender.isFinal(1))
         var policyB = policy
         policyB.partyId = "hospital-b"
-        try appender.addEndorsement(policyB.endorse(commitment, ownUpdateHash: LedgerFixture.hash("update:1:hospital-b"), replica: replica,
-                                                    newHead: newHead, consistencyProof: proof, key: LedgerFixture.key("hospital-b")))
+        try appender.addCosignature(policyB.cosign(commitment, ownUpdateHash: LedgerFixture.hash("update:1:hospital-b"), replica: replica,
+                                                   newHead: newHead, consistencyProof: proof, key: LedgerFixture.key("hospital-b")))
         #expect(appender.isFinal(1))
 
         func refusal(_ body: () throws -> Void) -> ApiaryError? {
@@ -112,6 +111,56 @@ struct LedgerReplicaTests {
                     .code == .forkDetected)
     }
 
+    @Test("an agent co-signs a head covering a deferred settlement and the next commitment, checking both")
+    func cosignBatch() throws {
+        let appender = try LedgerFixture.appender()
+        try LedgerFixture.appendEndorsed(.genesis(LedgerFixture.genesis), to: appender)
+        let first = try LedgerFixture.commitment(roundId: 1, contributors: LedgerFixture.institutions, after: appender.ledger, state: appender.state)
+        try LedgerFixture.appendEndorsed(.roundCommitment(first), to: appender)
+        var replica = LedgerReplica(genesisLeafHash: LedgerEntry.genesis(LedgerFixture.genesis).leafHash)
+        try Self.sync(&replica, with: appender)
+        #expect(replica.isFinal(1) && replica.lastHead?.head.size == 2)
+
+        let settlement = LedgerEntry.rewardSettlement(RewardSettlementEntry(roundId: 1, credits: first.rewards,
+                                                                            totalCredits: first.rewards.reduce(0) { $0 + $1.credits }))
+        try appender.appendDeferringHead(settlement)
+        let second = try LedgerFixture.commitment(roundId: 2, contributors: ["hospital-b", "hospital-c"], after: appender.ledger, state: appender.state)
+        let head = try appender.append(.roundCommitment(second))
+        #expect(head.head.size == 4)
+        let proof = try appender.ledger.tree.consistencyProof(from: 2, to: 4)
+        let policy = EndorsementPolicy(partyId: "hospital-c", recomputeAggregateHash: { LedgerFixture.hash("aggregate:\($0.roundId)") },
+                                       verifyDecryptionProofs: { _ in true })
+        let own: [UInt64: [UInt8]] = [2: LedgerFixture.hash("update:2:hospital-c")]
+        try appender.addCosignature(policy.cosign(newEntries: [settlement, .roundCommitment(second)], ownUpdates: own, replica: replica,
+                                                  newHead: head, consistencyProof: proof, key: LedgerFixture.key("hospital-c")))
+        // A settlement that pays more than the commitment, or a head that leaves an entry out,
+        // is refused with the index of the entry at fault.
+        var inflated = first.rewards
+        inflated[0].credits += 1
+        let badSettlement = LedgerEntry.rewardSettlement(RewardSettlementEntry(roundId: 1, credits: inflated,
+                                                                               totalCredits: inflated.reduce(0) { $0 + $1.credits }))
+        let refused = try #require(throws: ApiaryError.self) {
+            _ = try policy.check(newEntries: [badSettlement, .roundCommitment(second)], ownUpdates: own, replica: replica,
+                                 newHead: head, consistencyProof: proof)
+        }
+        #expect(refused.reason.hasPrefix("entry 2: refusing to co-sign the tree head of size 4"), "\(refused)")
+        let partial = try #require(throws: ApiaryError.self) {
+            _ = try policy.check(newEntries: [settlement], ownUpdates: own, replica: replica, newHead: head, consistencyProof: proof)
+        }
+        #expect(partial.code == .forkDetected)
+        // The replica follows and sees the co-signature; one institution is not enough for t = 2.
+        try Self.sync(&replica, with: appender)
+        #expect(!replica.isFinal(2) && !replica.isFinal(3) && replica.finality.pendingEntries == [2, 3])
+        try replica.addSignedHeads([try LedgerFixture.cosignature(of: head, by: "hospital-b")])
+        #expect(replica.isFinal(2) && replica.isFinal(3))
+        // Already-held signatures are skipped; a forged one is refused and changes nothing.
+        try replica.addSignedHeads(appender.ledger.signedHeads[3])
+        var forged = try LedgerFixture.cosignature(of: head, by: "hospital-a")
+        forged.signature[0] ^= 1
+        #expect(throws: ApiaryError.self) { try replica.addSignedHeads([forged]) }
+        #expect(replica.ledger.signedHeads[3].count == 3)
+    }
+
     @Test("API bodies: head, entries, proofs; bad parameters are invalidArgument")
     func apiBodies() throws {
         let appender = try LedgerFixture.fullLedger()
@@ -127,6 +176,9 @@ struct LedgerReplicaTests {
         let entries = try #require(page["entries"] as? [[String: Any]])
         #expect(entries.first?["kind"] as? String == "dataset_publication")
         #expect(entries.first?["encoding"] as? String == ledger.encodings[5].hexString)
+        let signedHeads = try #require(entries.first?["signed_heads"] as? [[String: Any]])
+        #expect(signedHeads.map { $0["signer"] as? String } == [LedgerFixture.coordinator, "hospital-a", "hospital-b"])
+        #expect(signedHeads.allSatisfy { $0["tree_size"] as? Int == 6 && $0["root"] as? String == (try? ledger.tree.root(size: 6).hexString) })
         let last = try json(LedgerAPI.entries(ledger, query: ["from": "6"]))
         #expect(last["next"] is NSNull)
         let inclusion = try json(LedgerAPI.inclusionProof(ledger, query: ["index": "5"]))
