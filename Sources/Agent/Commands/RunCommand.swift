@@ -48,8 +48,11 @@ public enum RunCommand {
         let (host, port) = try HTTPSClient.parse(url: configuration.coordinator)
         let client = HTTPSClient(host: host, port: port, tls: try TLSContext(side: .client, credentials: kit.credentials),
                                  timeout: configuration.pollSeconds + 30, retry: RetryPolicy(attempts: 3, baseDelay: 0.5, maxDelay: 5))
-        return AgentRunner(name: identity.name, transport: client, ledgerKey: kit.ledgerKey, share: kit.share,
-                           paillier: kit.thresholdKey.paillier, memberKeys: try kit.agentLedgerKeys(), budget: budget, store: store,
-                           computation: GeneratorComputation(table: read.table, minimumQuorum: configuration.minimumQuorum))
+        let runner = AgentRunner(name: identity.name, transport: client, ledgerKey: kit.ledgerKey, share: kit.share,
+                                 paillier: kit.thresholdKey.paillier, memberKeys: try kit.agentLedgerKeys(), budget: budget, store: store,
+                                 computation: GeneratorComputation(table: read.table, minimumQuorum: configuration.minimumQuorum))
+        runner.cosigner = try LedgerCosigner(name: identity.name, transport: client, key: kit.ledgerKey, thresholdKey: kit.thresholdKey,
+                                             genesis: kit.genesis, store: store, epsilonLimit: configuration.epsilon)
+        return runner
     }
 }

@@ -11,6 +11,7 @@ public final class AgentRunner: @unchecked Sendable {
         case declined(round: UInt64, reason: String)
         case decrypted(round: UInt64)
         case refusedToDecrypt(round: UInt64, reason: String)
+        case cosigned(treeSize: UInt64)
     }
 
     public let name: String
@@ -23,6 +24,8 @@ public final class AgentRunner: @unchecked Sendable {
     private let store: AgentStore
     private let computation: any LocalComputation
     private let random: any RandomSource
+    /// The ledger replica and co-signer (nil: this agent does not co-sign).
+    public var cosigner: LedgerCosigner?
 
     public init(name: String, transport: any HTTPTransport, ledgerKey: Ed25519PrivateKey, share: ThresholdKeyShare?,
                 paillier: PaillierPublicKey, memberKeys: [String: Ed25519PublicKey], budget: PrivacyBudgetLedger,
@@ -51,6 +54,10 @@ public final class AgentRunner: @unchecked Sendable {
         case "decrypt":
             guard let task = envelope.decrypt else { throw ApiaryError(.protocolViolation, "decrypt task without its body") }
             return try decrypt(task)
+        case "cosign":
+            guard let head = envelope.cosignHead else { throw ApiaryError(.protocolViolation, "cosign task without a head") }
+            guard let cosigner else { return .idle("this agent does not co-sign") }
+            return .cosigned(treeSize: try cosigner.cosign(headHex: head))
         default:
             return .idle(envelope.note ?? "nothing to do")
         }
@@ -66,6 +73,10 @@ public final class AgentRunner: @unchecked Sendable {
                 failures = 0
                 if case .idle = outcome { continue }
                 Log.info("agent.step", ["agent": name, "outcome": "\(outcome)"])
+            } catch let error as ApiaryError where error.code == .forkDetected {
+                // A rewritten or forked ledger: stop loudly, never keep contributing.
+                Log.error("agent.ledger_fork", ["agent": name, "reason": error.reason])
+                return
             } catch {
                 let delay = retry.delay(attempt: failures)
                 failures += 1
@@ -184,6 +195,7 @@ struct TaskEnvelopeMessage: Decodable {
     var roundId: UInt64?
     var update: UpdateTask?
     var decrypt: DecryptTask?
+    var cosignHead: String?
     var note: String?
 }
 

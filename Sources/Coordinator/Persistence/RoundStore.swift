@@ -76,6 +76,20 @@ public struct RoundStore: Sendable {
         return roundDirectory(round) + "/partials/\(party).bin"
     }
 
+    /// The saved state of any round (nil if it never existed).
+    public func state(round: UInt64) throws -> RoundState? {
+        let path = roundDirectory(round) + "/state.json"
+        guard let bytes = try DurableFile.read(path) else { return nil }
+        return try ProtocolJSON.decode(RoundState.self, from: bytes, what: path)
+    }
+
+    /// The task of any round (nil if it never existed).
+    public func task(round: UInt64) throws -> UpdateTask? {
+        let path = roundDirectory(round) + "/task.json"
+        guard let bytes = try DurableFile.read(path) else { return nil }
+        return try ProtocolJSON.decode(UpdateTask.self, from: bytes, what: path)
+    }
+
     /// The round in progress with its task, if any (after a restart).
     public func current() throws -> (state: RoundState, task: UpdateTask)? {
         guard let idBytes = try DurableFile.read(root + "/current-round") else { return nil }

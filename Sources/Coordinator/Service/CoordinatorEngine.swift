@@ -44,6 +44,15 @@ public final class CoordinatorEngine: @unchecked Sendable {
     private var aggregate: [PaillierCiphertext]?
     private var lastResult: [Int64]?
     private var pendingNext: UpdateTask?
+    private var extraTasks: (@Sendable (String) -> TaskEnvelope?)?
+
+    /// Installs a source of tasks outside the round (ledger co-signing), asked first on every poll.
+    public func setExtraTaskSource(_ source: @escaping @Sendable (String) -> TaskEnvelope?) {
+        condition.withLock { extraTasks = source }
+    }
+
+    /// Wakes long-polling agents (for example when a new head awaits co-signatures).
+    public func notifyAgents() { condition.withLock { condition.broadcast() } }
     private var counters: [String: Int] = [:]
 
     /// Creates the engine and resumes the round in progress from `store`, if any.
@@ -133,11 +142,12 @@ public final class CoordinatorEngine: @unchecked Sendable {
     }
 
     private func envelopeLocked(for agent: String) -> TaskEnvelope {
+        if let extra = extraTasks?(agent) { return extra }
         guard let round, let task else { return .wait("no round is open") }
         if round.isCollecting {
             if round.submissions[agent] != nil { return .wait("update received; waiting for the round to close", round: round.id) }
             if round.refusals[agent] != nil { return .wait("declined this round", round: round.id) }
-            return TaskEnvelope(kind: .update, roundId: round.id, update: task, decrypt: nil, note: nil)
+            return TaskEnvelope(kind: .update, roundId: round.id, update: task, decrypt: nil, cosignHead: nil, note: nil)
         }
         if round.stage == .decrypting, round.combinedParties.isEmpty, policy.committeeSeats[agent] != nil,
            round.partials[agent]?.valid != true, let aggregateHash = round.aggregateHash {
@@ -146,7 +156,7 @@ public final class CoordinatorEngine: @unchecked Sendable {
             }
             let decrypt = DecryptTask(roundId: round.id, aggregateHash: aggregateHash, ciphertextCount: task.ciphertextCount,
                                       quorum: round.quorum, contributions: contributions)
-            return TaskEnvelope(kind: .decrypt, roundId: round.id, update: nil, decrypt: decrypt, note: nil)
+            return TaskEnvelope(kind: .decrypt, roundId: round.id, update: nil, decrypt: decrypt, cosignHead: nil, note: nil)
         }
         return .wait("round \(round.id) is \(round.stage.rawValue)", round: round.id)
     }

@@ -3,11 +3,14 @@ import Shared
 
 /// Renders `/metrics` in the Prometheus text exposition format (version 0.0.4).
 public final class CoordinatorMetrics: @unchecked Sendable {
-    private let server: HTTPServerMetrics?
+    private var server: HTTPServerMetrics?
     private let lock = NSLockShim()
     private var roundsByOutcome: [String: Int] = [:]
 
     public init(server: HTTPServerMetrics?) { self.server = server }
+
+    /// Connects the HTTP server's counters once the server exists.
+    public func attach(server: HTTPServerMetrics) { lock.withLock { self.server = server } }
 
     /// Counts a finished round by its final stage ("committed" or "failed").
     public func recordRoundOutcome(_ stage: String) { lock.withLock { roundsByOutcome[stage, default: 0] += 1 } }
@@ -42,7 +45,7 @@ public final class CoordinatorMetrics: @unchecked Sendable {
             }
             metric("apiary_round_stage_seconds", "gauge", "Seconds the current round spent in each completed stage.", durations)
         }
-        let http = server?.snapshot ?? [:]
+        let http = lock.withLock { server }?.snapshot ?? [:]
         metric("apiary_http_connections_open", "gauge", "Agents and clients connected now.", [("", Double(http["connections_open"] ?? 0))])
         metric("apiary_http_requests_total", "counter", "HTTP requests served.", [("", Double(http["requests"] ?? 0))])
         metric("apiary_http_rejected_requests_total", "counter", "Requests answered with 4xx/5xx.", [("", Double(http["rejected_requests"] ?? 0))])

@@ -16,14 +16,21 @@ import Shared
 /// | GET | /v1/rounds/{id}/updates/{agent} | agent | an accepted update (for recomputing the sum) |
 /// | GET | /v1/rounds/{id}/aggregate | agent | the aggregate ciphertext vector |
 /// | POST | /v1/rounds/{id}/partials | agent (committee) | partial decryption with proof |
+/// | GET | /v1/rounds/{id}/partials/{party} | agent | a partial used in a round (to check its proof) |
+/// | GET | /v1/ledger/head, entries, proofs/inclusion, proofs/consistency | any | the ledger (docs/ledger.md) |
+/// | POST | /v1/ledger/cosignatures | agent | an institution's co-signature of a tree head |
 /// | GET | /v1/rounds/current | any | the round's state as JSON |
 public struct CoordinatorRouter: HTTPHandler {
     public let engine: CoordinatorEngine
     public let metrics: CoordinatorMetrics
+    public let ledger: LedgerService?
+    public let datasets: DatasetCatalog?
 
-    public init(engine: CoordinatorEngine, metrics: CoordinatorMetrics) {
+    public init(engine: CoordinatorEngine, metrics: CoordinatorMetrics, ledger: LedgerService? = nil, datasets: DatasetCatalog? = nil) {
         self.engine = engine
         self.metrics = metrics
+        self.ledger = ledger
+        self.datasets = datasets
     }
 
     public func handle(_ request: HTTPRequest, peer: PeerIdentity) -> HTTPResponse {
@@ -83,11 +90,29 @@ public struct CoordinatorRouter: HTTPHandler {
             guard peer.role == .agent else { return forbidden(peer, "only agents read updates") }
             let agent = captured[1]
             guard let round = UInt64(captured[0]), PartyName.isSafe(agent) else { return .error(400, "bad round id or agent name") }
-            guard engine.currentRound.map({ $0.id == round && !$0.isCollecting && $0.contributors.contains(agent) }) == true,
+            // Only updates listed in a closed round are served (to recompute its aggregate).
+            guard let state = try? engine.store.state(round: round), !state.isCollecting, state.contributors.contains(agent),
                   let bytes = try? engine.store.update(round: round, agent: agent) else {
                 return .error(404, "no listed update from \(agent) in a closed round \(round)")
             }
-            return HTTPResponse(status: 200, headers: HTTPHeaders([("Content-Type", "application/octet-stream")]), body: bytes)
+            return octets(bytes)
+        }
+        if let captured = route.match("v1/rounds/*/partials/*") {
+            guard request.method == "GET" else { return notAllowed(request) }
+            guard peer.role == .agent else { return forbidden(peer, "only agents read partial decryptions") }
+            let party = captured[1]
+            guard let round = UInt64(captured[0]), PartyName.isSafe(party) else { return .error(400, "bad round id or party name") }
+            guard let state = try? engine.store.state(round: round), state.combinedParties.contains(party),
+                  let bytes = try? engine.store.partial(round: round, party: party) else {
+                return .error(404, "no partial decryption of \(party) was used in round \(round)")
+            }
+            return octets(bytes)
+        }
+        if let datasets, route.segments.first == "v1", route.segments.dropFirst().first == "datasets" {
+            return datasets.handle(route, request: request, peer: peer)
+        }
+        if let ledger, route.segments.first == "v1", route.segments.dropFirst().first == "ledger" {
+            return ledgerRoute(route, request: request, peer: peer, ledger: ledger)
         }
         if let captured = route.match("v1/rounds/*/aggregate") {
             guard request.method == "GET" else { return notAllowed(request) }
@@ -95,7 +120,7 @@ public struct CoordinatorRouter: HTTPHandler {
             guard let round = UInt64(captured[0]), let bytes = try? engine.store.aggregate(round: round) else {
                 return .error(404, "round \(captured[0]) has no aggregate yet")
             }
-            return HTTPResponse(status: 200, headers: HTTPHeaders([("Content-Type", "application/octet-stream")]), body: bytes)
+            return octets(bytes)
         }
         if route.matches("v1/rounds/current") {
             guard request.method == "GET" else { return notAllowed(request) }
@@ -103,6 +128,41 @@ public struct CoordinatorRouter: HTTPHandler {
             return json(200, round)
         }
         return .error(404, "no such endpoint: \(request.method) \(request.path)")
+    }
+
+    /// GET /v1/ledger/head, /v1/ledger/entries?from=N, /v1/ledger/proofs/inclusion?index=N,
+    /// /v1/ledger/proofs/consistency?from=A&to=B (any role); POST /v1/ledger/cosignatures (institutions).
+    private func ledgerRoute(_ route: Route, request: HTTPRequest, peer: PeerIdentity, ledger: LedgerService) -> HTTPResponse {
+        do {
+            if route.matches("v1/ledger/cosignatures") {
+                guard request.method == "POST" else { return notAllowed(request) }
+                guard peer.role == .agent else { return forbidden(peer, "only institutions co-sign") }
+                let signed = try SignedTreeHead(decoding: request.body)
+                try ledger.addCosignature(signed, from: peer.name)
+                engine.notifyAgents()
+                return .json(200, "{\"status\": \"recorded\"}")
+            }
+            guard request.method == "GET" else { return notAllowed(request) }
+            let snapshot = ledger.appender.ledger
+            if route.matches("v1/ledger/head") { return jsonBytes(try LedgerAPI.head(try ledger.appender.signedHead())) }
+            if route.matches("v1/ledger/entries") { return jsonBytes(try LedgerAPI.entries(snapshot, query: request.query)) }
+            if route.matches("v1/ledger/proofs/inclusion") { return jsonBytes(try LedgerAPI.inclusionProof(snapshot, query: request.query)) }
+            if route.matches("v1/ledger/proofs/consistency") { return jsonBytes(try LedgerAPI.consistencyProof(snapshot, query: request.query)) }
+            return .error(404, "no such ledger endpoint: \(request.path)")
+        } catch let error as ApiaryError {
+            Log.warning("ledger.request_refused", ["peer": peer.name, "path": request.path, "reason": error.reason])
+            return .error(error.code == .invalidArgument || error.code == .invalidEncoding ? 400 : 422, error.reason)
+        } catch {
+            return .error(422, "\(error)")
+        }
+    }
+
+    private func jsonBytes(_ bytes: [UInt8]) -> HTTPResponse {
+        HTTPResponse(status: 200, headers: HTTPHeaders([("Content-Type", "application/json")]), body: bytes)
+    }
+
+    private func octets(_ bytes: [UInt8]) -> HTTPResponse {
+        HTTPResponse(status: 200, headers: HTTPHeaders([("Content-Type", "application/octet-stream")]), body: bytes)
     }
 
     private func notAllowed(_ request: HTTPRequest) -> HTTPResponse {

@@ -7,6 +7,7 @@ let usage = """
 Usage: apiary-coordinator <command> [options]
 
 Commands:
+  serve              run the coordinator (rounds, ledger, datasets) over mutual TLS
   provision          the key ceremony: consortium CA, certificates, threshold key shares, kits
   simulate           run the whole federated pipeline in one process on your own CSV files
   schema             draft (infer) or check a table schema
@@ -24,6 +25,7 @@ guard let command = arguments.first, command != "--help", command != "-h" else {
 let rest = Array(arguments.dropFirst())
 do {
     switch command {
+    case "serve": exit(try ServeCommand.run(rest))
     case "provision": print(try ProvisionCommand.run(rest))
     case "simulate": print(try SimulateCommand.run(rest))
     case "schema": print(try SchemaCommand.run(rest))

@@ -112,7 +112,7 @@ public struct Ledger: Sendable {
     }
 
     /// Decodes entry record `index`, as a `LedgerFault` on failure.
-    static func decodeEntry(_ payload: [UInt8], index: Int) throws -> LedgerEntry {
+    public static func decodeEntry(_ payload: [UInt8], index: Int) throws -> LedgerEntry {
         do { return try LedgerEntry(decoding: payload, index: index) } catch let error as ApiaryError {
             // The decoder's reason already starts with "entry N:"; keep just the cause.
             throw LedgerFault(entryIndex: index, code: error.code, reason: String(error.reason.dropFirst("entry \(index): ".count)))

@@ -1,0 +1,155 @@
+import Foundation
+import Shared
+
+/// The running coordinator: loads its kit and configuration, serves the round protocol, the
+/// ledger and the datasets over mutual TLS, and drives the run: opens each round the generator
+/// asks for, commits applied rounds to the ledger, lets the institutions co-sign, settles
+/// rewards once final, and publishes the dataset when the generator finishes.
+public final class CoordinatorServer: @unchecked Sendable {
+    public let configuration: CoordinatorConfiguration
+    public let engine: CoordinatorEngine
+    public let ledger: LedgerService
+    public let run: SynthesisRun
+    public let server: HTTPServer
+    public let delta: Double
+    private let kit: PartyKit
+    private let stopFlag = StopFlag()
+    private let finished = StopFlag()
+    private var driver: Thread?
+
+    public init(configuration: CoordinatorConfiguration) throws {
+        self.configuration = configuration
+        kit = try PartyKit(directory: configuration.kit)
+        let identity = try CertificateIdentity.parse(try DurableFile.read(kit.credentials.certificatePath) ?? [])
+        guard identity.role == .coordinator else {
+            throw ApiaryError(.invalidArgument, "\(configuration.kit) is a \(identity.role.rawValue) kit; the coordinator needs the coordinator kit")
+        }
+        let schema = try TableSchema.load(path: configuration.schema)
+        try DurableFile.makeDirectory(configuration.state)
+        let agentKeys = try kit.agentLedgerKeys()
+        let quorum = configuration.quorum ?? kit.genesis.threshold
+        guard quorum >= 1, quorum <= agentKeys.count else {
+            throw ApiaryError(.invalidArgument, "quorum \(quorum) must be between 1 and the \(agentKeys.count) institutions")
+        }
+        delta = configuration.delta
+        ledger = try LedgerService(path: configuration.state + "/ledger.apl", description: kit.genesis, coordinatorId: identity.name, key: kit.ledgerKey)
+        run = try SynthesisRun(schema: schema, kind: GeneratorKind(rawValue: configuration.generator) ?? .mst, epsilon: configuration.epsilon,
+                               delta: configuration.delta, quorum: quorum, agents: agentKeys.count, modulusBits: kit.thresholdKey.paillier.modulusBits,
+                               collectionSeconds: configuration.collectionSeconds, stateDirectory: configuration.state)
+        let policy = CoordinatorEngine.Policy(agentKeys: agentKeys, committeeSeats: kit.committeeSeats, quorum: quorum,
+                                              collectionSeconds: configuration.collectionSeconds, failAfterSeconds: configuration.failAfterSeconds,
+                                              decryptionTimeout: configuration.decryptionSeconds)
+        engine = try CoordinatorEngine(policy: policy, thresholdKey: kit.thresholdKey, store: try RoundStore(root: configuration.state + "/rounds"),
+                                       applier: run)
+        let (host, port) = try ConfigurationFile.hostAndPort(configuration.listen, field: "listen")
+        var serverConfiguration = HTTPServerConfiguration(host: host, port: port)
+        serverConfiguration.maxConnections = configuration.maxConnections
+        serverConfiguration.limits = HTTPLimits(maxBodyBytes: configuration.maxBodyBytes)
+        let tls = try TLSContext(side: .server, credentials: kit.credentials)
+        let metrics = CoordinatorMetrics(server: nil)
+        let datasets = DatasetCatalog(root: configuration.state + "/datasets", ledger: ledger)
+        let router = CoordinatorRouter(engine: engine, metrics: metrics, ledger: ledger, datasets: datasets)
+        server = HTTPServer(configuration: serverConfiguration, tls: tls, handler: router)
+        metrics.attach(server: server.metrics)
+        let ledger = self.ledger
+        engine.setExtraTaskSource { agent in
+            guard let head = try? ledger.headToCosign(for: agent) else { return nil }
+            return TaskEnvelope(kind: .cosign, roundId: nil, update: nil, decrypt: nil, cosignHead: head.encoded().hexString, note: nil)
+        }
+    }
+
+    /// Starts serving and driving rounds; returns the bound port.
+    @discardableResult
+    public func start() throws -> UInt16 {
+        let port = try server.start()
+        let thread = Thread { [self] in
+            while !stopFlag.isSet {
+                do { try drive() } catch { Log.error("coordinator.drive_failed", ["reason": "\(error)"]) }
+                Thread.sleep(forTimeInterval: 0.1)
+            }
+        }
+        thread.name = "apiary-driver"
+        thread.start()
+        driver = thread
+        return port
+    }
+
+    /// Whether the dataset has been published and every ledger entry is final.
+    public var isFinished: Bool { finished.isSet }
+
+    /// Stops driving and serving.
+    public func stop() {
+        stopFlag.set()
+        server.stop(grace: 2)
+    }
+
+    /// One step of the run, called every 100 ms.
+    func drive() throws {
+        engine.tick()
+        let round = engine.currentRound
+        switch round?.stage {
+        case nil:
+            if let task = try run.nextTask(roundId: 1) { try engine.openRound(task) }
+        case .applied?:
+            guard let round, let task = try engine.store.current()?.task else { return }
+            let cost = try SynthesisTaskCodec.privacyCost(of: try SynthesisTaskCodec.roundTask(from: task, schema: run.schema),
+                                                          quorum: round.contributors.count)
+            let (epsilon, _) = try cost.rdpCurve().epsilon(delta: delta)
+            let shares = try round.combinedParties.map { party -> DecryptionShareRecord in
+                guard let bytes = try engine.store.partial(round: round.id, party: party) else {
+                    throw ApiaryError(.notFound, "the partial decryption of \(party) in round \(round.id) is missing")
+                }
+                let partial = try ThresholdKeyCodec.decodePartialDecryption(bytes, key: kit.thresholdKey)
+                return DecryptionShareRecord(partyId: party, shareHash: SHA256.hash(bytes), proofHash: try partial.digest(key: kit.thresholdKey))
+            }
+            let index = try ledger.commit(round: round, task: task, roundEpsilon: epsilon,
+                                          cumulativeEpsilon: try composedEpsilon(through: round), delta: delta,
+                                          totalNoise: cost.mechanisms.reduce(0) { $0 + ($1.mu ?? 0) }, shares: shares)
+            try engine.completeRound(ledgerIndex: UInt64(index))
+            engine.notifyAgents()
+        case .failed?:
+            // The same generator step is issued again as a new round (the history did not change).
+            guard let round, let task = try run.nextTask(roundId: round.id + 1) else { return }
+            Log.warning("round.retrying", ["failed_round": String(round.id), "next_round": String(task.roundId)])
+            try engine.openRound(task)
+        default:
+            break
+        }
+        try publishIfReady()
+    }
+
+    /// Each contributor's epsilon over every applied round up to `last` (RDP composition of the
+    /// rounds' releases at their actual contributor counts).
+    private func composedEpsilon(through last: RoundState) throws -> [String: Double] {
+        var curves: [String: RDPCurve] = [:]
+        for id in 1...last.id {
+            guard let state = id == last.id ? last : try engine.store.state(round: id),
+                  state.stage == .committed || state.stage == .applied, let task = try engine.store.task(round: id) else { continue }
+            let cost = try SynthesisTaskCodec.privacyCost(of: try SynthesisTaskCodec.roundTask(from: task, schema: run.schema),
+                                                          quorum: state.contributors.count)
+            let curve = try cost.rdpCurve()
+            for party in state.contributors { curves[party] = try curves[party].map { try $0.composed(with: curve) } ?? curve }
+        }
+        return try curves.mapValues { try $0.epsilon(delta: delta).epsilon }
+    }
+
+    private func publishIfReady() throws {
+        guard let folder = run.datasetDirectory else { return }
+        let id = (folder as NSString).lastPathComponent
+        let state = ledger.appender.state
+        if state.datasets[id] == nil {
+            guard let csv = try DurableFile.read(folder + "/synthetic.csv"), let datasheet = try DurableFile.read(folder + "/datasheet.json"),
+                  let object = try JSONSerialization.jsonObject(with: Data(datasheet)) as? [String: Any],
+                  let privacy = object["privacy"] as? [String: Any], let epsilon = privacy["epsilon"] as? Double,
+                  let contributors = object["contributors"] as? [String] else {
+                throw ApiaryError(.notFound, "dataset \(id) is incomplete in \(folder)")
+            }
+            _ = try ledger.publish(datasetId: id, csv: csv, datasheet: datasheet, generator: configuration.generator, epsilon: epsilon,
+                                   delta: delta, contributors: contributors, rounds: state.rounds.keys.sorted())
+            engine.notifyAgents()
+        } else if ledger.appender.pendingEntries.isEmpty, !finished.isSet {
+            finished.set()
+            Log.info("coordinator.run_finished", ["dataset": id, "ledger_entries": String(ledger.appender.ledger.size)])
+        }
+    }
+}

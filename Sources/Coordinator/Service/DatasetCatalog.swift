@@ -1,0 +1,115 @@
+import Foundation
+import Shared
+
+/// Researcher access to published datasets (design brief section 9):
+///
+/// | method | path | who | what |
+/// |---|---|---|---|
+/// | GET | /v1/datasets | any | the published datasets (JSON) |
+/// | GET | /v1/datasets/{id} | any | metadata: hashes, size, epsilon, ledger entry, finality, licence status |
+/// | POST | /v1/datasets/{id}/licence | researcher | spend the licence price (a ledger entry) |
+/// | GET | /v1/datasets/{id}/synthetic.csv | licensed researcher, institution | the CSV; `Range: bytes=` supported |
+/// | GET | /v1/datasets/{id}/datasheet.json, datasheet.md | any | the datasheet |
+///
+/// Only datasets whose publication entry is on the ledger are served.
+public struct DatasetCatalog: Sendable {
+    public let root: String
+    public let ledger: LedgerService
+
+    public init(root: String, ledger: LedgerService) {
+        self.root = root
+        self.ledger = ledger
+    }
+
+    public func handle(_ route: Route, request: HTTPRequest, peer: PeerIdentity) -> HTTPResponse {
+        let state = ledger.appender.state
+        if route.matches("v1/datasets") {
+            guard request.method == "GET" else { return .error(405, "use GET") }
+            let items = state.datasets.keys.sorted().map { metadata(id: $0, peer: peer, state: state) }
+            return json(["datasets": items])
+        }
+        guard let id = route.segments.dropFirst(2).first, PartyName.isSafe(id), let published = state.datasets[id] else {
+            return .error(404, "no published dataset at \(request.path)")
+        }
+        let folder = root + "/" + id
+        switch Array(route.segments.dropFirst(3)) {
+        case []:
+            guard request.method == "GET" else { return .error(405, "use GET") }
+            return json(metadata(id: id, peer: peer, state: state))
+        case ["licence"]:
+            guard request.method == "POST" else { return .error(405, "use POST to take a licence") }
+            guard peer.role == .researcher else { return .error(403, "only researchers take licences; your certificate's role is \(peer.role.rawValue)") }
+            if state.licences.contains([peer.name, id]) { return json(["status": "already licensed", "dataset": id]) }
+            do {
+                let index = try ledger.grantLicence(researcher: peer.name, datasetId: id)
+                return json(["status": "licensed", "dataset": id, "ledgerEntry": index, "creditsSpent": Int(ledger.genesis.rewardPolicy.licencePriceCredits)])
+            } catch let error as ApiaryError {
+                return .error(402, "licence refused: \(error.reason)")
+            } catch {
+                return .error(500, "licence could not be recorded")
+            }
+        case ["synthetic.csv"]:
+            guard request.method == "GET" || request.method == "HEAD" else { return .error(405, "use GET") }
+            if peer.role == .researcher, !state.licences.contains([peer.name, id]) {
+                return .error(402, "take a licence first: POST /v1/datasets/\(id)/licence (costs \(ledger.genesis.rewardPolicy.licencePriceCredits) credits)")
+            }
+            guard let bytes = try? DurableFile.read(folder + "/synthetic.csv"), SHA256.hash(bytes) == published.publication.csvHash else {
+                return .error(500, "the stored dataset does not match its ledger entry")
+            }
+            return ranged(bytes, request: request, contentType: "text/csv; charset=utf-8", name: "\(id).csv")
+        case ["datasheet.json"], ["datasheet.md"]:
+            let name = route.segments.last!
+            guard request.method == "GET", let bytes = try? DurableFile.read(folder + "/" + name) else { return .error(404, "no \(name)") }
+            return HTTPResponse(status: 200, headers: HTTPHeaders([("Content-Type", name.hasSuffix(".json") ? "application/json" : "text/markdown; charset=utf-8")]),
+                                body: bytes)
+        default:
+            return .error(404, "no such dataset resource: \(request.path)")
+        }
+    }
+
+    private func metadata(id: String, peer: PeerIdentity, state: LedgerState) -> [String: Any] {
+        guard let published = state.datasets[id] else { return [:] }
+        let body = published.publication
+        return ["id": id, "ledgerEntry": published.entryIndex, "final": ledger.appender.isFinal(published.entryIndex),
+                "csvSHA256": body.csvHash.hexString, "csvBytes": Int(body.csvSize), "datasheetSHA256": body.datasheetHash.hexString,
+                "generator": body.generator, "epsilon": Double(body.epsilonMicros) / 1e6, "delta": Double(body.deltaAttos) / 1e18,
+                "contributors": body.contributors, "rounds": body.rounds.map { Int($0) },
+                "licensed": peer.role != .researcher || state.licences.contains([peer.name, id]),
+                "licencePriceCredits": Int(ledger.genesis.rewardPolicy.licencePriceCredits),
+                "links": ["csv": "/v1/datasets/\(id)/synthetic.csv", "datasheet": "/v1/datasets/\(id)/datasheet.json"]]
+    }
+
+    /// Serves `bytes` whole or the single byte range asked for (RFC 9110 section 14).
+    private func ranged(_ bytes: [UInt8], request: HTTPRequest, contentType: String, name: String) -> HTTPResponse {
+        var headers = HTTPHeaders([("Content-Type", contentType), ("Accept-Ranges", "bytes"),
+                                   ("Content-Disposition", "attachment; filename=\"\(name)\"")])
+        guard let range = request.headers["Range"] else { return HTTPResponse(status: 200, headers: headers, body: bytes) }
+        let total = bytes.count
+        guard range.hasPrefix("bytes="), !range.contains(","), let dash = range.firstIndex(of: "-") else {
+            headers.add("Content-Range", "bytes */\(total)")
+            return HTTPResponse(status: 416, headers: headers, body: Array("only one range of the form bytes=a-b is supported\n".utf8))
+        }
+        let first = range[range.index(range.startIndex, offsetBy: 6)..<dash]
+        let last = range[range.index(after: dash)...]
+        var start: Int, end: Int
+        if first.isEmpty, let suffix = Int(last), suffix > 0 {
+            start = max(0, total - suffix); end = total - 1
+        } else if let a = Int(first), a >= 0 {
+            start = a; end = last.isEmpty ? total - 1 : (Int(last) ?? -1)
+            end = min(end, total - 1)
+        } else {
+            start = 1; end = 0
+        }
+        guard start <= end, start < total else {
+            headers.add("Content-Range", "bytes */\(total)")
+            return HTTPResponse(status: 416, headers: headers, body: Array("range not satisfiable for \(total) bytes\n".utf8))
+        }
+        headers.add("Content-Range", "bytes \(start)-\(end)/\(total)")
+        return HTTPResponse(status: 206, headers: headers, body: Array(bytes[start...end]))
+    }
+
+    private func json(_ object: [String: Any]) -> HTTPResponse {
+        let data = (try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys, .prettyPrinted])) ?? Data("{}".utf8)
+        return HTTPResponse(status: 200, headers: HTTPHeaders([("Content-Type", "application/json")]), body: [UInt8](data) + [0x0A])
+    }
+}
