@@ -9,7 +9,7 @@ public enum VerifyCommand {
     /// The `--help` text.
     public static let usage = """
         Usage: apiary-agent verify --ledger PATH [--dataset FILE.csv] [--json]
-               apiary-agent verify --coordinator URL [--dataset FILE.csv] [--json]
+               apiary-agent verify --coordinator URL --kit DIR [--dataset FILE.csv] [--json]
 
         Verifies a ledger: file checksums, entry encodings, the Merkle tree, every signed tree
         head (coordinator's and co-signatures) and update signature, finality (entries not yet
@@ -20,7 +20,8 @@ public enum VerifyCommand {
 
         Options:
           --ledger PATH        the ledger file to verify
-          --coordinator URL    fetch the ledger from a running coordinator instead
+          --coordinator URL    fetch the ledger from a running coordinator instead (https://HOST:PORT)
+          --kit DIR            with --coordinator: the kit whose certificate to connect with
           --dataset FILE.csv   also verify this dataset file against its publication entry
           --json               print the result as JSON
           --help               show this help
@@ -33,6 +34,7 @@ public enum VerifyCommand {
     public static func run(_ arguments: [String]) -> (output: String, exitCode: Int32) {
         var ledgerPath: String?
         var coordinatorURL: String?
+        var kitPath: String?
         var datasetPath: String?
         var json = false
         var remaining = arguments[...]
@@ -54,17 +56,31 @@ public enum VerifyCommand {
             case "--coordinator":
                 guard let url = value(for: argument) else { return usageError("--coordinator needs a URL") }
                 coordinatorURL = url
+            case "--kit":
+                guard let path = value(for: argument) else { return usageError("--kit needs a folder") }
+                kitPath = path
             default:
                 return usageError("unknown argument '\(argument)'")
             }
         }
         if ledgerPath != nil && coordinatorURL != nil { return usageError("give either --ledger or --coordinator, not both") }
-        if coordinatorURL != nil {
-            // TODO(lead): fetch /v1/ledger/entries pages over the mTLS HTTPS client once it
-            // exists, rebuild the records, and verify them with LedgerVerifier.verify(records:).
-            return render(.failure(LedgerFault(entryIndex: nil, code: .unsupported,
-                                               reason: "--coordinator is not yet available in this build; download the ledger and use --ledger PATH")),
-                          json: json)
+        if let coordinatorURL {
+            guard let kitPath else { return usageError("--coordinator needs --kit DIR (the credentials to connect with)") }
+            do {
+                let (host, port) = try HTTPSClient.parse(url: coordinatorURL)
+                let client = HTTPSClient(host: host, port: port, tls: try TLSContext(side: .client, credentials: try PartyKit.credentials(directory: kitPath)),
+                                         timeout: 30, retry: RetryPolicy(attempts: 2, baseDelay: 0.5))
+                let records = try LedgerClient(transport: client).records()
+                let dataset = try datasetPath.map { path -> [UInt8] in
+                    guard let bytes = try DurableFile.read(path) else { throw ApiaryError(.notFound, "cannot read the dataset file \(path)") }
+                    return bytes
+                }
+                return render(LedgerVerifier.verify(records: records, dataset: dataset), json: json)
+            } catch let error as ApiaryError {
+                return render(.failure(LedgerFault(entryIndex: nil, code: error.code, reason: error.reason)), json: json)
+            } catch {
+                return render(.failure(LedgerFault(entryIndex: nil, code: .io, reason: "\(error)")), json: json)
+            }
         }
         guard let ledgerPath else { return usageError("--ledger PATH is required") }
         return render(LedgerVerifier.verify(path: ledgerPath, datasetPath: datasetPath), json: json)

@@ -83,46 +83,13 @@ public final class LedgerCosigner: @unchecked Sendable {
 
     // MARK: Fetching
 
-    private func getJSON(_ target: String) throws -> [String: Any] {
-        let response = try transport.send(HTTPRequest(method: "GET", target: target))
-        guard response.status == 200, let object = try JSONSerialization.jsonObject(with: Data(response.body)) as? [String: Any] else {
-            throw ApiaryError(.protocolViolation, "coordinator answered \(response.status) for \(target): \(response.bodyText.prefix(300))")
-        }
-        return object
-    }
-
     private func fetchEntries(from start: Int, upTo end: Int) throws -> ([[UInt8]], [SignedTreeHead]) {
-        var entries: [[UInt8]] = []
-        var heads: [SignedTreeHead] = []
-        var next = start
-        while next < end {
-            let page = try getJSON("/v1/ledger/entries?from=\(next)&limit=\(min(1_000, end - next))")
-            guard let items = page["entries"] as? [[String: Any]], !items.isEmpty else {
-                throw ApiaryError(.protocolViolation, "the coordinator served no entries from \(next)")
-            }
-            for item in items {
-                guard let encoding = item["encoding"] as? String, let index = item["index"] as? Int, index == next else {
-                    throw ApiaryError(.protocolViolation, "malformed ledger entry page at \(next)")
-                }
-                entries.append(try Self.hex(encoding))
-                for body in item["signed_heads"] as? [[String: Any]] ?? [] {
-                    guard let signer = body["signer"] as? String, let size = body["tree_size"] as? Int, let root = body["root"] as? String,
-                          let time = body["timestamp_ms"] as? Int, let signature = body["signature"] as? String, size <= end else { continue }
-                    heads.append(SignedTreeHead(head: TreeHead(size: UInt64(size), root: try Self.hex(root), timestampMillis: UInt64(time)),
-                                                signerId: signer, signature: try Self.hex(signature)))
-                }
-                next += 1
-                if next == end { break }
-            }
-        }
-        return (entries, heads)
+        let (encodings, heads) = try LedgerClient(transport: transport).entries(from: start, upTo: end)
+        return (encodings, heads.joined().filter { Int($0.head.size) <= end })
     }
 
     private func consistencyProof(to size: Int) throws -> [[UInt8]] {
-        let from = replica.size
-        guard from > 0, from < size else { return [] }
-        let body = try getJSON("/v1/ledger/proofs/consistency?from=\(from)&to=\(size)")
-        return try (body["proof"] as? [String] ?? []).map(Self.hex)
+        try LedgerClient(transport: transport).consistencyProof(from: replica.size, to: size)
     }
 
     // MARK: Checks only an institution can make

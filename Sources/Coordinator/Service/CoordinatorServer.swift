@@ -25,6 +25,9 @@ public final class CoordinatorServer: @unchecked Sendable {
             throw ApiaryError(.invalidArgument, "\(configuration.kit) is a \(identity.role.rawValue) kit; the coordinator needs the coordinator kit")
         }
         let schema = try TableSchema.load(path: configuration.schema)
+        // Refuse a busy port before anything is written to the state directory.
+        let (host, port) = try ConfigurationFile.hostAndPort(configuration.listen, field: "listen")
+        if port != 0 { try Socket.listen(host: host, port: port).close() }
         try DurableFile.makeDirectory(configuration.state)
         let agentKeys = try kit.agentLedgerKeys()
         let quorum = configuration.quorum ?? kit.genesis.threshold
@@ -41,7 +44,6 @@ public final class CoordinatorServer: @unchecked Sendable {
                                               decryptionTimeout: configuration.decryptionSeconds)
         engine = try CoordinatorEngine(policy: policy, thresholdKey: kit.thresholdKey, store: try RoundStore(root: configuration.state + "/rounds"),
                                        applier: run)
-        let (host, port) = try ConfigurationFile.hostAndPort(configuration.listen, field: "listen")
         var serverConfiguration = HTTPServerConfiguration(host: host, port: port)
         serverConfiguration.maxConnections = configuration.maxConnections
         serverConfiguration.limits = HTTPLimits(maxBodyBytes: configuration.maxBodyBytes)

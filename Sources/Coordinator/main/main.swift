@@ -7,6 +7,7 @@ let usage = """
 Usage: apiary-coordinator <command> [options]
 
 Commands:
+  demo               a whole local consortium end to end on the bundled sample data
   serve              run the coordinator (rounds, ledger, datasets) over mutual TLS
   provision          the key ceremony: consortium CA, certificates, threshold key shares, kits
   simulate           run the whole federated pipeline in one process on your own CSV files
@@ -26,6 +27,7 @@ let rest = Array(arguments.dropFirst())
 do {
     switch command {
     case "serve": exit(try ServeCommand.run(rest))
+    case "demo": exit(try DemoCommand.run(rest))
     case "provision": print(try ProvisionCommand.run(rest))
     case "simulate": print(try SimulateCommand.run(rest))
     case "schema": print(try SchemaCommand.run(rest))

@@ -49,6 +49,18 @@ public struct PartyKit: Sendable {
         }
     }
 
+    /// Only the TLS credentials of a kit (enough for researchers, who hold no consortium keys).
+    public static func credentials(directory: String) throws -> TLSCredentials {
+        let credentials = TLSCredentials(certificatePath: directory + "/" + KitLayout.tlsCertificate,
+                                         privateKeyPath: directory + "/" + KitLayout.tlsPrivateKey,
+                                         caCertificatePath: directory + "/" + KitLayout.caCertificate)
+        for path in [credentials.certificatePath, credentials.privateKeyPath, credentials.caCertificatePath]
+            where !FileManager.default.fileExists(atPath: path) {
+            throw ApiaryError(.notFound, "kit file \(path) is missing; give the kit folder `apiary-coordinator provision` made")
+        }
+        return credentials
+    }
+
     /// Ledger keys of the member agents, by name.
     public func agentLedgerKeys() throws -> [String: Ed25519PublicKey] {
         var keys: [String: Ed25519PublicKey] = [:]
