@@ -10,9 +10,15 @@ deps:
 		$(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq libgmp-dev libssl-dev pkg-config; \
 	fi
 
-# The main job. Until the local consortium demo lands (issue 8) it runs the Paillier benchmark.
+# The main job: a whole local consortium end to end on the bundled sample data (release build of
+# both programs, since the demo starts apiary-agent processes). Results go to ./demo-out; pass
+# DEMO_OUT=dir to choose another folder.
+DEMO_OUT ?= demo-out
 demo: deps
-	swift run -c release apiary-bench paillier
+	swift build -c release --product apiary-coordinator
+	swift build -c release --product apiary-agent
+	rm -rf "$(DEMO_OUT)"
+	.build/release/apiary-coordinator demo --out "$(DEMO_OUT)"
 
 # Runs the test suite.
 test: deps

@@ -140,7 +140,16 @@ final class Demo {
             guard response.status == 200 else { throw ApiaryError(.io, "downloading \(name) failed: \(response.status) \(response.bodyText.prefix(200))") }
             try DurableFile.write(response.body, to: results + "/" + name, mode: 0o644)
         }
-        let ledgerRecords = try LedgerClient(transport: client).records()
+        // Wait until the institutions have co-signed everything, the licence included.
+        var ledgerRecords = try LedgerClient(transport: client).records()
+        while case .success(let report) = LedgerVerifier.verify(records: ledgerRecords), !report.pendingEntries.isEmpty {
+            guard Date().timeIntervalSince(started) < timeout else {
+                throw ApiaryError(.io, "ledger entries \(report.pendingEntries) were not co-signed within \(Int(timeout)) s; see \(out)/logs")
+            }
+            Thread.sleep(forTimeInterval: 0.3)
+            ledgerRecords = try LedgerClient(transport: client).records()
+        }
+        say("every ledger entry is final (co-signed by the coordinator and 2 institutions)")
         let ledgerPath = results + "/ledger.apl"
         let store = try LedgerStore.open(path: ledgerPath, create: true).store
         try store.append(contentsOf: ledgerRecords)

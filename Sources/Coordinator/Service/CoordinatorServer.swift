@@ -49,7 +49,8 @@ public final class CoordinatorServer: @unchecked Sendable {
         serverConfiguration.limits = HTTPLimits(maxBodyBytes: configuration.maxBodyBytes)
         let tls = try TLSContext(side: .server, credentials: kit.credentials)
         let metrics = CoordinatorMetrics(server: nil)
-        let datasets = DatasetCatalog(root: configuration.state + "/datasets", ledger: ledger)
+        let engine = self.engine
+        let datasets = DatasetCatalog(root: configuration.state + "/datasets", ledger: ledger, onLedgerChange: { engine.notifyAgents() })
         let router = CoordinatorRouter(engine: engine, metrics: metrics, ledger: ledger, datasets: datasets)
         server = HTTPServer(configuration: serverConfiguration, tls: tls, handler: router)
         metrics.attach(server: server.metrics)

@@ -15,10 +15,13 @@ import Shared
 public struct DatasetCatalog: Sendable {
     public let root: String
     public let ledger: LedgerService
+    /// Called after a ledger entry is appended (wakes agents so they co-sign it promptly).
+    public let onLedgerChange: @Sendable () -> Void
 
-    public init(root: String, ledger: LedgerService) {
+    public init(root: String, ledger: LedgerService, onLedgerChange: @escaping @Sendable () -> Void = {}) {
         self.root = root
         self.ledger = ledger
+        self.onLedgerChange = onLedgerChange
     }
 
     public func handle(_ route: Route, request: HTTPRequest, peer: PeerIdentity) -> HTTPResponse {
@@ -42,6 +45,7 @@ public struct DatasetCatalog: Sendable {
             if state.licences.contains([peer.name, id]) { return json(["status": "already licensed", "dataset": id]) }
             do {
                 let index = try ledger.grantLicence(researcher: peer.name, datasetId: id)
+                onLedgerChange()
                 return json(["status": "licensed", "dataset": id, "ledgerEntry": index, "creditsSpent": Int(ledger.genesis.rewardPolicy.licencePriceCredits)])
             } catch let error as ApiaryError {
                 return .error(402, "licence refused: \(error.reason)")
