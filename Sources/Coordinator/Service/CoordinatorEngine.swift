@@ -54,6 +54,10 @@ public final class CoordinatorEngine: @unchecked Sendable {
     /// Wakes long-polling agents (for example when a new head awaits co-signatures).
     public func notifyAgents() { condition.withLock { condition.broadcast() } }
     private var counters: [String: Int] = [:]
+    private var lastSeenAgents: [String: Date] = [:]
+
+    /// When each agent last polled (agent health on the dashboard).
+    public var lastSeen: [String: Date] { condition.withLock { lastSeenAgents } }
 
     /// Creates the engine and resumes the round in progress from `store`, if any.
     public init(policy: Policy, thresholdKey: ThresholdPublicKey, store: RoundStore, applier: any RoundApplier,
@@ -132,6 +136,7 @@ public final class CoordinatorEngine: @unchecked Sendable {
     public func nextTask(for agent: String, wait: Double) -> TaskEnvelope {
         let deadline = Date().addingTimeInterval(max(0, min(wait, 60)))
         return condition.withLock {
+            lastSeenAgents[agent] = Date()
             while true {
                 advanceLocked()
                 let envelope = envelopeLocked(for: agent)

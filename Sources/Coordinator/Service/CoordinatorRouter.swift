@@ -10,6 +10,7 @@ import Shared
 /// |---|---|---|---|
 /// | GET | /healthz | any | liveness |
 /// | GET | /metrics | any | Prometheus text |
+/// | GET | /dashboard | any | the operator's HTML dashboard |
 /// | GET | /v1/tasks/next?wait=S | agent | long-poll for the next task |
 /// | POST | /v1/rounds/{id}/updates | agent | ciphertext vector, header X-Apiary-Signature |
 /// | POST | /v1/rounds/{id}/decline | agent | JSON {"reason": ...} |
@@ -42,6 +43,15 @@ public struct CoordinatorRouter: HTTPHandler {
         if route.matches("metrics") {
             guard request.method == "GET" else { return notAllowed(request) }
             return .text(200, metrics.render(engine: engine), contentType: "text/plain; version=0.0.4; charset=utf-8")
+        }
+        if route.matches("dashboard") {
+            guard request.method == "GET" else { return notAllowed(request) }
+            guard let ledger, let page = try? DashboardPage.collect(consortium: ledger.genesis.consortiumName, store: engine.store,
+                                                                  ledger: ledger.appender.ledger, state: ledger.appender.state,
+                                                                  pending: ledger.appender.pendingEntries, lastSeen: engine.lastSeen) else {
+                return .error(503, "the dashboard needs the ledger")
+            }
+            return .text(200, page.html(), contentType: "text/html; charset=utf-8")
         }
         if route.matches("v1/tasks/next") {
             guard request.method == "GET" else { return notAllowed(request) }

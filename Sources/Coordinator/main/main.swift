@@ -7,6 +7,7 @@ let usage = """
 Usage: apiary-coordinator <command> [options]
 
 Commands:
+  dashboard          render the operator's dashboard from a state directory (HTML)
   demo               a whole local consortium end to end on the bundled sample data
   serve              run the coordinator (rounds, ledger, datasets) over mutual TLS
   provision          the key ceremony: consortium CA, certificates, threshold key shares, kits
@@ -28,6 +29,7 @@ do {
     switch command {
     case "serve": exit(try ServeCommand.run(rest))
     case "demo": exit(try DemoCommand.run(rest))
+    case "dashboard": print(try DashboardCommand.run(rest))
     case "provision": print(try ProvisionCommand.run(rest))
     case "simulate": print(try SimulateCommand.run(rest))
     case "schema": print(try SchemaCommand.run(rest))

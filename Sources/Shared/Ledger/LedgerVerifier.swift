@@ -137,3 +137,20 @@ public enum LedgerVerifier {
         return (b.entryIndex ?? -1) < (a.entryIndex ?? -1) ? b : a
     }
 }
+
+/// A verified, read-only view of a ledger file: entries, consortium state, pending entries.
+public struct LedgerSnapshot: Sendable {
+    public let ledger: Ledger
+    public let state: LedgerState
+    public let pendingEntries: [Int]
+
+    /// Reads and fully verifies `path` (never repairs); throws the first fault.
+    public static func load(path: String) throws -> LedgerSnapshot {
+        let records: [LedgerRecord]
+        do { records = try LedgerStore.readForVerification(path: path) } catch { throw error.apiaryError }
+        let signatures = SignatureBatch()
+        let (replayed, fault) = LedgerVerifier.replay(records, signatures: signatures)
+        if let fault = LedgerVerifier.earliest(fault, signatures.finish()?.fault) { throw fault.apiaryError }
+        return LedgerSnapshot(ledger: replayed.ledger, state: replayed.state, pendingEntries: replayed.finality.pendingEntries)
+    }
+}
