@@ -60,7 +60,7 @@ public struct DatasetCatalog: Sendable {
             guard let bytes = try? DurableFile.read(folder + "/synthetic.csv"), SHA256.hash(bytes) == published.publication.csvHash else {
                 return .error(500, "the stored dataset does not match its ledger entry")
             }
-            return ranged(bytes, request: request, contentType: "text/csv; charset=utf-8", name: "\(id).csv")
+            return Self.ranged(bytes, request: request, contentType: "text/csv; charset=utf-8", name: "\(id).csv")
         case ["datasheet.json"], ["datasheet.md"]:
             let name = route.segments.last!
             guard request.method == "GET", let bytes = try? DurableFile.read(folder + "/" + name) else { return .error(404, "no \(name)") }
@@ -84,7 +84,7 @@ public struct DatasetCatalog: Sendable {
     }
 
     /// Serves `bytes` whole or the single byte range asked for (RFC 9110 section 14).
-    private func ranged(_ bytes: [UInt8], request: HTTPRequest, contentType: String, name: String) -> HTTPResponse {
+    static func ranged(_ bytes: [UInt8], request: HTTPRequest, contentType: String, name: String) -> HTTPResponse {
         var headers = HTTPHeaders([("Content-Type", contentType), ("Accept-Ranges", "bytes"),
                                    ("Content-Disposition", "attachment; filename=\"\(name)\"")])
         guard let range = request.headers["Range"] else { return HTTPResponse(status: 200, headers: headers, body: bytes) }
