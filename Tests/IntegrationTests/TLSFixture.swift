@@ -48,20 +48,11 @@ final class TLSFixture: @unchecked Sendable {
     /// Runs a program, returning its standard output; throws with its standard error on failure.
     @discardableResult
     static func run(_ program: String, _ arguments: [String], allowFailure: Bool = false) throws -> String {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: program)
-        process.arguments = arguments
-        let output = Pipe(), errors = Pipe()
-        process.standardOutput = output
-        process.standardError = errors
-        try process.run()
-        let outData = output.fileHandleForReading.readDataToEndOfFile()
-        let errData = errors.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        if process.terminationStatus != 0 && !allowFailure {
-            throw ApiaryError(.io, "\(program) \(arguments.joined(separator: " ")) failed: \(String(decoding: errData, as: UTF8.self))")
+        let result = try Subprocess.run(program, arguments)
+        if result.status != 0 && !allowFailure {
+            throw ApiaryError(.io, "\(program) \(arguments.joined(separator: " ")) failed: \(result.errors)")
         }
-        return String(decoding: outData, as: UTF8.self) + (allowFailure ? String(decoding: errData, as: UTF8.self) : "")
+        return result.output + (allowFailure ? result.errors : "")
     }
 }
 

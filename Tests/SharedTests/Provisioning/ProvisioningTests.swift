@@ -4,16 +4,8 @@ import Testing
 
 /// Runs the openssl binary (installed with libssl) and returns its exit status and output.
 func runOpenSSL(_ arguments: [String]) throws -> (status: Int32, output: String) {
-    let process = Process()
-    process.executableURL = URL(fileURLWithPath: "/usr/bin/openssl")
-    process.arguments = arguments
-    let pipe = Pipe()
-    process.standardOutput = pipe
-    process.standardError = pipe
-    try process.run()
-    let data = pipe.fileHandleForReading.readDataToEndOfFile()
-    process.waitUntilExit()
-    return (process.terminationStatus, String(decoding: data, as: UTF8.self))
+    let result = try Subprocess.run("/usr/bin/openssl", arguments)
+    return (result.status, result.output + result.errors)
 }
 
 /// A fresh empty scratch folder under the system temporary directory.
