@@ -8,6 +8,7 @@ import Shared
 struct FixedComputation: LocalComputation {
     let values: [Int64]
     func privacyCost(of task: UpdateTask) throws -> PrivacyCost { PrivacyCost(mechanisms: [.skellam(mu: 1e6, l1: 1, l2: 1)]) }
+    func privacyCost(of task: UpdateTask, contributors: Int) throws -> PrivacyCost { try privacyCost(of: task) }
     func noisyVector(for task: UpdateTask, random: any RandomSource) throws -> [Int64] { values }
 }
 

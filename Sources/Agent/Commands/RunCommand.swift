@@ -53,6 +53,7 @@ public enum RunCommand {
                                  computation: GeneratorComputation(table: read.table, minimumQuorum: configuration.minimumQuorum))
         runner.cosigner = try LedgerCosigner(name: identity.name, transport: client, key: kit.ledgerKey, thresholdKey: kit.thresholdKey,
                                              genesis: kit.genesis, store: store, epsilonLimit: configuration.epsilon)
+        runner.cosigner?.onCommitmentCosigned = { [weak runner] commitment in runner?.settleBudget(for: commitment) }
         return runner
     }
 }

@@ -111,6 +111,7 @@ public final class AgentRunner: @unchecked Sendable {
             guard task.packing.modulusBits == paillier.modulusBits else {
                 throw ApiaryError(.protocolViolation, "task packs for a \(task.packing.modulusBits)-bit key; the consortium key has \(paillier.modulusBits)")
             }
+            try store.saveTask(task)
             let vector = try computation.noisyVector(for: task, random: random)
             guard vector.count == task.valueCount else {
                 throw ApiaryError(.protocolViolation, "local computation produced \(vector.count) values, task wants \(task.valueCount)")
@@ -132,6 +133,22 @@ public final class AgentRunner: @unchecked Sendable {
         guard response.status == 200 else { throw coordinatorError(response, "submitting the update for round \(task.roundId)") }
         let receipt = try ProtocolJSON.decode([String: ReceiptField].self, from: response.body, what: "receipt")
         return .submitted(round: task.roundId, status: receipt["status"]?.text ?? "accepted")
+    }
+
+    /// Called for every round commitment this agent co-signed: replaces its worst-case budget
+    /// charge (at the quorum) by the actual cost with the committed number of contributors, so
+    /// its epsilon equals the coordinator's and the ledger's.
+    public func settleBudget(for commitment: RoundCommitmentEntry) {
+        guard commitment.contributions.contains(where: { $0.partyId == name }) else { return }
+        do {
+            guard let task = try store.task(round: commitment.roundId) else { return }
+            let cost = try computation.privacyCost(of: task, contributors: commitment.contributions.count)
+            let spent = try budget.settle(taskID: "round-\(commitment.roundId)", actualCurve: try cost.rdpCurve())
+            Log.info("agent.budget_settled", ["agent": name, "round": String(commitment.roundId),
+                                              "contributors": String(commitment.contributions.count), "spent_epsilon": String(format: "%.4f", spent)])
+        } catch {
+            Log.warning("agent.budget_settle_failed", ["agent": name, "round": String(commitment.roundId), "reason": "\(error)"])
+        }
     }
 
     // MARK: Decrypting

@@ -47,6 +47,17 @@ public struct AgentStore: Sendable {
         try DurableFile.write(body, to: folder + "/update.apcv")
     }
 
+    /// The task this agent contributed to in `round` (to settle its budget once the round commits).
+    public func saveTask(_ task: UpdateTask) throws {
+        try DurableFile.write(try ProtocolJSON.encode(task), to: try directory(task.roundId) + "/task.json")
+    }
+
+    public func task(round: UInt64) throws -> UpdateTask? {
+        let path = root + "/rounds/\(round)/task.json"
+        guard let bytes = try DurableFile.read(path) else { return nil }
+        return try ProtocolJSON.decode(UpdateTask.self, from: bytes, what: path)
+    }
+
     /// The record of what this agent decrypted in `round`.
     public struct DecryptionRecord: Codable, Sendable, Equatable {
         public var roundId: UInt64

@@ -20,6 +20,11 @@ public struct GeneratorComputation: LocalComputation {
         return try SynthesisTaskCodec.privacyCost(of: try SynthesisTaskCodec.roundTask(from: task, schema: table.schema), quorum: task.quorum)
     }
 
+    public func privacyCost(of task: UpdateTask, contributors: Int) throws -> PrivacyCost {
+        try SynthesisTaskCodec.privacyCost(of: try SynthesisTaskCodec.roundTask(from: task, schema: table.schema),
+                                           quorum: max(contributors, task.quorum))
+    }
+
     public func noisyVector(for task: UpdateTask, random: any RandomSource) throws -> [Int64] {
         let roundTask = try SynthesisTaskCodec.roundTask(from: task, schema: table.schema)
         return try LocalContribution.compute(task: roundTask, table: table, random: random)

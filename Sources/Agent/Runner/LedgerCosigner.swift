@@ -15,6 +15,8 @@ public final class LedgerCosigner: @unchecked Sendable {
     private let genesisLeafHash: [UInt8]
     private let epsilonLimitMicros: UInt64
     private var replica: LedgerReplica
+    /// Told of every round commitment this agent has co-signed.
+    public var onCommitmentCosigned: (@Sendable (RoundCommitmentEntry) -> Void)?
 
     /// Persisted form of the replica: entry encodings, signed heads, last head (all hex).
     struct Saved: Codable {
@@ -78,6 +80,7 @@ public final class LedgerCosigner: @unchecked Sendable {
         guard response.status == 200 else {
             throw ApiaryError(.protocolViolation, "coordinator answered \(response.status) to a co-signature: \(response.bodyText.prefix(300))")
         }
+        for case .roundCommitment(let commitment) in decoded { onCommitmentCosigned?(commitment) }
         return head.head.size
     }
 

@@ -8,6 +8,9 @@ public protocol LocalComputation: Sendable {
     /// The privacy cost of contributing to `task`, derived from the noise this computation will
     /// add (never taken from the coordinator's word).
     func privacyCost(of task: UpdateTask) throws -> PrivacyCost
+    /// The actual privacy cost once the round has `contributors` contributors (at least the
+    /// quorum, so at most `privacyCost(of:)`).
+    func privacyCost(of task: UpdateTask, contributors: Int) throws -> PrivacyCost
     /// The bounded, noised integer vector for `task`.
     func noisyVector(for task: UpdateTask, random: any RandomSource) throws -> [Int64]
 }

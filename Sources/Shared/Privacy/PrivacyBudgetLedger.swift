@@ -144,6 +144,31 @@ public final class PrivacyBudgetLedger: @unchecked Sendable {
         }
     }
 
+    /// Replaces the worst-case charge of `taskID` by its actual cost once that is known (for
+    /// example a round's noise with the actual number of contributors instead of the quorum).
+    /// The actual curve may only be lower at every order: a settlement never raises spending.
+    /// - Throws: `ApiaryError(.notFound)` for an unknown task, `.conflict` if the curve is higher
+    ///   anywhere, `.io` if the record cannot be written (then nothing changes).
+    @discardableResult
+    public func settle(taskID: String, actualCurve curve: RDPCurve) throws -> Double {
+        try lock.withLock {
+            guard let index = recorded.firstIndex(where: { $0.taskID == taskID }) else {
+                throw ApiaryError(.notFound, "task \(taskID) was never charged")
+            }
+            guard curve.orders == grid.orders, zip(curve.values, recorded[index].curve.values).allSatisfy({ $0 <= $1 * (1 + 1e-12) }) else {
+                throw ApiaryError(.conflict, "task \(taskID): the actual cost exceeds what was charged")
+            }
+            var updated = recorded
+            updated[index] = PrivacyCharge(taskID: taskID, curve: curve)
+            var newTotal = RDPCurve.zero(over: grid)
+            for charge in updated { newTotal = try newTotal.composed(with: charge.curve) }
+            try persist(charges: updated, total: newTotal)
+            recorded = updated
+            total = newTotal
+            return try newTotal.epsilon(delta: budget.delta).epsilon
+        }
+    }
+
     /// Charges a mechanism known only to be pure epsilon-DP. It is expressed in RDP as
     /// min(epsilon, alpha epsilon^2 / 2) at each order (pure DP implies (alpha, epsilon)-RDP,
     /// and epsilon^2/2-zCDP by Bun and Steinke 2016, Proposition 3.3), so it composes with
