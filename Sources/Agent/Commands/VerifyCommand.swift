@@ -71,6 +71,15 @@ public enum VerifyCommand {
                 let client = HTTPSClient(host: host, port: port, tls: try TLSContext(side: .client, credentials: try PartyKit.credentials(directory: kitPath)),
                                          timeout: 30, retry: RetryPolicy(attempts: 2, baseDelay: 0.5))
                 let records = try LedgerClient(transport: client).records()
+                // The served ledger must start with this consortium's genesis (from the kit).
+                if let genesisBytes = try DurableFile.read(kitPath + "/" + KitLayout.genesis) {
+                    let description = try JSONDecoder().decode(GenesisDescription.self, from: Data(genesisBytes))
+                    let expected = LedgerEntry.genesis(try GenesisEntry(description: description)).encoded()
+                    guard let first = records.first, first.type == .entry, first.payload == expected else {
+                        return render(.failure(LedgerFault(entryIndex: 0, code: .forkDetected,
+                                                           reason: "the coordinator serves a ledger whose genesis is not this kit's consortium")), json: json)
+                    }
+                }
                 let dataset = try datasetPath.map { path -> [UInt8] in
                     guard let bytes = try DurableFile.read(path) else { throw ApiaryError(.notFound, "cannot read the dataset file \(path)") }
                     return bytes

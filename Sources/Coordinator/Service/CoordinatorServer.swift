@@ -11,6 +11,7 @@ public final class CoordinatorServer: @unchecked Sendable {
     public let ledger: LedgerService
     public let run: SynthesisRun
     public let server: HTTPServer
+    public let metrics: CoordinatorMetrics
     public let delta: Double
     private let kit: PartyKit
     private let stopFlag = StopFlag()
@@ -48,7 +49,7 @@ public final class CoordinatorServer: @unchecked Sendable {
         serverConfiguration.maxConnections = configuration.maxConnections
         serverConfiguration.limits = HTTPLimits(maxBodyBytes: configuration.maxBodyBytes)
         let tls = try TLSContext(side: .server, credentials: kit.credentials)
-        let metrics = CoordinatorMetrics(server: nil)
+        metrics = CoordinatorMetrics(server: nil)
         let engine = self.engine
         let datasets = DatasetCatalog(root: configuration.state + "/datasets", ledger: ledger, onLedgerChange: { engine.notifyAgents() })
         let router = CoordinatorRouter(engine: engine, metrics: metrics, ledger: ledger, datasets: datasets)
@@ -109,11 +110,13 @@ public final class CoordinatorServer: @unchecked Sendable {
                                           cumulativeEpsilon: try composedEpsilon(through: round), delta: delta,
                                           totalNoise: cost.mechanisms.reduce(0) { $0 + ($1.mu ?? 0) }, shares: shares)
             try engine.completeRound(ledgerIndex: UInt64(index))
+            metrics.recordRoundOutcome("committed")
             engine.notifyAgents()
         case .failed?:
             // The same generator step is issued again as a new round (the history did not change).
             guard let round, let task = try run.nextTask(roundId: round.id + 1) else { return }
             Log.warning("round.retrying", ["failed_round": String(round.id), "next_round": String(task.roundId)])
+            metrics.recordRoundOutcome("failed")
             try engine.openRound(task)
         default:
             break

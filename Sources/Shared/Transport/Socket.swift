@@ -126,7 +126,8 @@ public final class Socket: @unchecked Sendable {
     }
 }
 
-/// An IPv4 socket address parsed from dotted-quad text ("localhost" means 127.0.0.1).
+/// An IPv4 socket address from dotted-quad text or a host name resolved with getaddrinfo
+/// ("localhost" means 127.0.0.1).
 struct IPv4Address {
     let sockaddr: sockaddr_in
 
@@ -135,8 +136,18 @@ struct IPv4Address {
         address.sin_family = sa_family_t(AF_INET)
         address.sin_port = port.bigEndian
         let text = host == "localhost" ? "127.0.0.1" : host
-        guard inet_pton(AF_INET, text, &address.sin_addr) == 1 else {
-            throw ApiaryError(.invalidArgument, "'\(host)' is not an IPv4 address; give the coordinator's address as a.b.c.d")
+        if inet_pton(AF_INET, text, &address.sin_addr) != 1 {
+            // A host name: resolve it to its first IPv4 address.
+            var hints = addrinfo()
+            hints.ai_family = AF_INET
+            hints.ai_socktype = Int32(SOCK_STREAM.rawValue)
+            var results: UnsafeMutablePointer<addrinfo>? = nil
+            let status = getaddrinfo(text, nil, &hints, &results)
+            defer { if let results { freeaddrinfo(results) } }
+            guard status == 0, let first = results, let resolved = first.pointee.ai_addr else {
+                throw ApiaryError(.invalidArgument, "cannot resolve '\(host)' to an IPv4 address; check the name or give the address as a.b.c.d")
+            }
+            resolved.withMemoryRebound(to: sockaddr_in.self, capacity: 1) { address.sin_addr = $0.pointee.sin_addr }
         }
         self.sockaddr = address
     }
