@@ -149,15 +149,20 @@ enum RoundBench {
         try check(engine, expected: expected, round: 1)
 
         // Timed rounds, every agent on its own thread.
-        var walls: [Double] = [], cpus: [Double] = []
+        var walls: [Double] = [], cpus: [Double] = [], others: [Double] = []
         for round in 0..<config.rounds {
             let id = UInt64(round + 2)
             config.progress("timed round \(round + 1)/\(config.rounds)...")
-            let (wall, cpu) = try driver.concurrentRound(id: id)
+            let (wall, cpu, other) = try driver.concurrentRound(id: id)
+            others.append(other)
             try check(engine, expected: expected, round: id)
             walls.append(wall)
             cpus.append(cpu)
-            config.progress(String(format: "  round_s %.3f, cpu %.3f s", wall, cpu))
+            if let state = engine.currentRound, let opened = state.stageEnteredAt["open"], let decrypting = state.stageEnteredAt["decrypting"],
+               let applied = state.stageEnteredAt["applied"] {
+                config.progress(String(format: "  round_s %.3f, cpu %.3f s (collection %.3f s, decryption %.3f s), other processes' cpu %.2f s", wall, cpu,
+                                       decrypting.timeIntervalSince(opened), applied.timeIntervalSince(decrypting), other))
+            }
         }
         let lastRound = UInt64(config.rounds + 1)
         let processPeak = memoryStatus("VmHWM")
@@ -185,6 +190,7 @@ enum RoundBench {
             ("round_s_min", walls.min()!),
             ("round_s_max", walls.max()!),
             ("round_cpu_s", BenchTimer.median(cpus)),
+            ("other_processes_cpu_s", BenchTimer.median(others)),
             ("cores", Double(cores)),
             ("threshold", Double(config.threshold)),
             ("committee", Double(config.committee)),
@@ -353,6 +359,16 @@ enum RoundBench {
     }
 
     static func processCPU() -> Double { clockSeconds(CLOCK_PROCESS_CPUTIME_ID) }
+
+    /// Busy CPU seconds of the whole machine (all processes) from /proc/stat: user + nice +
+    /// system + irq + softirq + steal, in clock ticks of 1/100 s.
+    static func machineBusyCPU() -> Double {
+        guard let stat = try? String(contentsOfFile: "/proc/stat", encoding: .utf8),
+              let line = stat.split(separator: "\n").first(where: { $0.hasPrefix("cpu ") }) else { return .nan }
+        let fields = line.split(separator: " ").dropFirst().compactMap { Double($0) }
+        guard fields.count >= 8 else { return .nan }
+        return (fields[0] + fields[1] + fields[2] + fields[5] + fields[6] + fields[7]) / 100
+    }
     static func threadCPU() -> Double { clockSeconds(CLOCK_THREAD_CPUTIME_ID) }
     static func clockSeconds(_ clock: clockid_t) -> Double {
         var spec = timespec()
@@ -483,7 +499,7 @@ struct Driver {
     }
 
     /// One round with every agent polling on its own thread; wall time open -> applied and process CPU.
-    func concurrentRound(id: UInt64) throws -> (wall: Double, cpu: Double) {
+    func concurrentRound(id: UInt64) throws -> (wall: Double, cpu: Double, others: Double) {
         let group = DispatchGroup()
         let failure = Box<String?>(nil)
         let seats = config.seats
@@ -513,14 +529,15 @@ struct Driver {
                 }
             }.start()
         }
-        let cpuStart = RoundBench.processCPU()
+        let cpuStart = RoundBench.processCPU(), machineStart = RoundBench.machineBusyCPU()
         let start = RoundBench.now()
         try engine.openRound(config.task(round: id))
         group.wait()
         let cpu = RoundBench.processCPU() - cpuStart
+        let others = max(0, RoundBench.machineBusyCPU() - machineStart - cpu)
         if let message = failure.value { throw ApiaryError(.protocolViolation, "round \(id): \(message)") }
         guard let applied = applier.appliedAt(id) else { throw ApiaryError(.protocolViolation, "round \(id) was not applied") }
-        return (applied - start, cpu)
+        return (applied - start, cpu, others)
     }
 }
 
