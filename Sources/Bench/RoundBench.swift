@@ -66,7 +66,7 @@ enum RoundBench {
         let rounds = try options.int("rounds", default: 3, in: 1...20)!
         let json = options.has("json")
         let configuration = Configuration(agents: agents, values: values, threshold: threshold, committee: committee, bits: bits,
-                                          rounds: rounds, verbose: !json)
+                                          rounds: rounds, verbose: true)
         if options.has("coordinator-only") {
             return try coordinatorOnly(configuration, json: json)
         }
