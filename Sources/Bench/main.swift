@@ -10,6 +10,7 @@ Benchmarks (each accepts --help and --json):
   threshold    threshold Paillier: safe-prime keygen, partial decryption with proofs, verification, combination
   privacy      RDP accountant queries per second and calibration time
   ledger       ledger append+fsync, 100k-entry verification, Ed25519 rate, inclusion proofs
+  round        whole rounds, all parties in one process: wall time, per-party CPU, crypto floor, coordinator memory
 """
 
 let arguments = Array(CommandLine.arguments.dropFirst())
@@ -22,6 +23,7 @@ do {
     switch name {
     case "paillier": print(try PaillierBench.run(rest))
     case "threshold": print(try ThresholdBench.run(rest))
+    case "round": print(try RoundBench.run(rest))
     case "ledger":
         if CommandLineOptions.wantsHelp(rest) {
             print("Usage: apiary-bench ledger [--json] [--dir DIR]\n\nMeasures append+fsync/s through LedgerAppender (sequential, and 8 concurrent appenders with group commit), verification of a 100,000-entry ledger shaped like a consortium run (its composition and signature counts are printed), single-core Ed25519 verifications/s, and inclusion proof generation+verification (us). DIR (default: a temporary folder) holds the files.")

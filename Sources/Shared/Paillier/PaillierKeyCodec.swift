@@ -84,17 +84,9 @@ public enum PaillierKeyCodec {
         }
         let width = key.ciphertextByteCount
         try expectLength(bytes, 11 + count * width, what: "ciphertext vector of \(count) elements")
-        var result: [PaillierCiphertext] = []
-        result.reserveCapacity(count)
-        for index in 0..<count {
-            let start = 11 + index * width
-            do {
-                result.append(try key.ciphertext(bytes: bytes[start..<(start + width)]))
-            } catch let error as ApiaryError {
-                throw ApiaryError(error.code, "ciphertext \(index): \(error.reason)")
-            }
-        }
-        return result
+        let values = (0..<count).map { index in BigUInt(bigEndian: bytes[(11 + index * width)..<(11 + (index + 1) * width)]) }
+        // Range checks per element, the unit check with one gcd for the vector (see `validate(vector:)`).
+        return try key.validate(vector: values)
     }
 
     // MARK: Helpers

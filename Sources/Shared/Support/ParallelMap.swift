@@ -8,11 +8,14 @@ public enum ParallelMap {
         let workers = max(1, min(threads, count))
         if workers == 1 { return (0..<count).map(body) }
         let results = ResultBox<T>(count: count)
-        DispatchQueue.concurrentPerform(iterations: workers) { worker in
-            var index = worker
-            while index < count {
+        let next = IndexCounter()
+        // Workers claim indices one at a time rather than owning a fixed stride: when the pool
+        // has no free thread (other callers' work), the calling thread starts alone, and a
+        // worker that arrives later still shares what is left instead of finding its whole
+        // stride already claimed by the caller (which then ran half the work on one core).
+        DispatchQueue.concurrentPerform(iterations: workers) { _ in
+            while let index = next.take(below: count) {
                 results.set(index, body(index))
-                index += workers
             }
         }
         return results.values()
@@ -24,6 +27,19 @@ public enum ParallelMap {
             Result { try body(index) }
         }
         return try outcomes.map { try $0.get() }
+    }
+}
+
+/// The next unclaimed index, shared by the workers of one map.
+private final class IndexCounter: @unchecked Sendable {
+    private var value = 0
+    private let lock = NSLockShim()
+    func take(below count: Int) -> Int? {
+        lock.withLock {
+            guard value < count else { return nil }
+            defer { value += 1 }
+            return value
+        }
     }
 }
 

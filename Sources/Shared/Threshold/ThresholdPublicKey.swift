@@ -138,11 +138,7 @@ public struct ThresholdPublicKey: Sendable, Equatable {
     /// unit modulo n^2 of this key.
     func inputsDigest(_ ciphertexts: [PaillierCiphertext], context: DecryptionContext) throws -> [UInt8] {
         guard !ciphertexts.isEmpty else { throw ApiaryError(.invalidArgument, "nothing to decrypt: the ciphertext vector is empty") }
-        for (index, ciphertext) in ciphertexts.enumerated() {
-            do { _ = try paillier.validate(ciphertext.value) } catch let error as ApiaryError {
-                throw ApiaryError(error.code, "ciphertext \(index): \(error.reason)")
-            }
-        }
+        _ = try paillier.validate(vector: ciphertexts.map(\.value))
         return ThresholdTranscript.inputsDigest(key: paillier, context: context, ciphertexts: ciphertexts)
     }
 

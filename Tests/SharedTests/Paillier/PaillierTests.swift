@@ -137,6 +137,31 @@ struct PaillierTests {
         #expect(throws: ApiaryError.self) { try PaillierPublicKey(n: BigUInt(77), hs: BigUInt(2)) }
     }
 
+    @Test("vector validation: one gcd for the vector finds a non-unit at any index, whichever prime it shares")
+    func batchedUnitCheck() throws {
+        let key = testPaillierKey
+        let publicKey = key.publicKey
+        let good = try (0..<6).map { try publicKey.encrypt(BigUInt(UInt64($0))).value }
+        #expect(try publicKey.validate(vector: good).map(\.value) == good)
+        for factor in [key.p, key.q, publicKey.n] {
+            for index in [0, 3, 5] {
+                var values = good
+                values[index] = factor.multiplied(by: 7)  // below n^2, shares a factor with n
+                do {
+                    _ = try publicKey.validate(vector: values)
+                    Issue.record("non-unit at \(index) accepted")
+                } catch let error as ApiaryError {
+                    #expect(error.reason.hasPrefix("ciphertext \(index):"))
+                }
+                let encoded = PaillierKeyCodec.encode(values.map { PaillierCiphertext(unchecked: $0) }, key: publicKey)
+                #expect(throws: ApiaryError.self) { try PaillierKeyCodec.decodeVector(encoded, key: publicKey) }
+            }
+        }
+        var outOfRange = good
+        outOfRange[4] = publicKey.nSquared
+        #expect(throws: ApiaryError.self) { try publicKey.validate(vector: outOfRange) }
+    }
+
     @Test("safe-prime keys decrypt (the threshold scheme's key shape)")
     func safePrimeKey() throws {
         let key = try PaillierKeyGenerator.generate(modulusBits: 512, safePrimes: true, using: SeededRandom(seed: 4))
