@@ -424,6 +424,7 @@ final class Box<T>: @unchecked Sendable {
 struct FixedVector: LocalComputation {
     let values: [Int64]
     func privacyCost(of task: UpdateTask) throws -> PrivacyCost { RoundBench.Configuration.cost }
+    func privacyCost(of task: UpdateTask, contributors: Int) throws -> PrivacyCost { RoundBench.Configuration.cost }
     func noisyVector(for task: UpdateTask, random: any RandomSource) throws -> [Int64] { values }
 }
 
