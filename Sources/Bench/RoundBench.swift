@@ -525,7 +525,7 @@ struct Driver {
                             if !onCommittee { return }
                         case .decrypted:
                             return
-                        case .idle:
+                        case .idle, .cosigned:
                             if let state = engine.currentRound, state.id == id, [.applied, .failed, .committed].contains(state.stage) { return }
                         case .declined(_, let reason), .refusedToDecrypt(_, let reason):
                             failure.update { $0 = "\(runner.name): \(reason)" }
