@@ -116,13 +116,8 @@ public struct CSVDecoder: Sendable {
                 state = .unquoted
             }
         case .unquoted:
-            if byte == Self.comma {
-                endField()
-                state = .fieldStart
-            } else if isLineEnd {
-                endField()
-                endRecord()
-                recordLine = line + 1
+            if endFieldAtSeparator(byte, isLineEnd: isLineEnd) {
+                return
             } else if byte == Self.quote {
                 fail(.quoteInUnquotedField, line: line, column: fields.count + 1)
             } else {
@@ -134,14 +129,7 @@ public struct CSVDecoder: Sendable {
             if byte == Self.quote {
                 field.append(byte)
                 state = .quoted
-            } else if byte == Self.comma {
-                endField()
-                state = .fieldStart
-            } else if isLineEnd {
-                endField()
-                endRecord()
-                recordLine = line + 1
-            } else {
+            } else if !endFieldAtSeparator(byte, isLineEnd: isLineEnd) {
                 fail(.characterAfterClosingQuote, line: line, column: fields.count + 1)
             }
         case .skippingBadRecord:
@@ -150,6 +138,23 @@ public struct CSVDecoder: Sendable {
                 recordLine = line + 1
             }
         }
+    }
+
+    /// Ends the field at a comma (the record continues) or a line end (the record ends);
+    /// returns false for any other byte.
+    private mutating func endFieldAtSeparator(_ byte: UInt8, isLineEnd: Bool) -> Bool {
+        if byte == Self.comma {
+            endField()
+            state = .fieldStart
+            return true
+        }
+        if isLineEnd {
+            endField()
+            endRecord()
+            recordLine = line + 1
+            return true
+        }
+        return false
     }
 
     private mutating func beginField() {
