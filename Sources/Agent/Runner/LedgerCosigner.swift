@@ -38,8 +38,8 @@ public final class LedgerCosigner: @unchecked Sendable {
         if let bytes = try DurableFile.read(store.root + "/replica.json") {
             let saved = try ProtocolJSON.decode(Saved.self, from: bytes, what: store.root + "/replica.json")
             if let last = saved.lastHead {
-                try replica.update(to: try SignedTreeHead(decoding: Self.hex(last)), consistencyProof: [],
-                                   newEntries: try saved.entries.map(Self.hex), signedHeads: try saved.heads.map { try SignedTreeHead(decoding: Self.hex($0)) })
+                try replica.update(to: try SignedTreeHead(decoding: LedgerClient.hex(last)), consistencyProof: [],
+                                   newEntries: try saved.entries.map(LedgerClient.hex), signedHeads: try saved.heads.map { try SignedTreeHead(decoding: LedgerClient.hex($0)) })
             }
         }
     }
@@ -49,7 +49,7 @@ public final class LedgerCosigner: @unchecked Sendable {
 
     /// Checks and co-signs `headHex` (a coordinator head), then records the new entries.
     public func cosign(headHex: String) throws -> UInt64 {
-        let head = try SignedTreeHead(decoding: Self.hex(headHex))
+        let head = try SignedTreeHead(decoding: LedgerClient.hex(headHex))
         // Co-signatures of entries this replica already holds may have arrived since it last
         // synchronised: fetch from the oldest entry not yet final, check the served copies of
         // held entries are byte-identical, and add the heads it missed.
@@ -97,7 +97,7 @@ public final class LedgerCosigner: @unchecked Sendable {
 
     // MARK: Checks only an institution can make
 
-    private func ciphertexts(round: UInt64, agent: String, count: Int) throws -> (bytes: [UInt8], vector: [PaillierCiphertext]) {
+    private func ciphertexts(round: UInt64, agent: String) throws -> (bytes: [UInt8], vector: [PaillierCiphertext]) {
         let response = try transport.send(HTTPRequest(method: "GET", target: "/v1/rounds/\(round)/updates/\(agent)"))
         guard response.status == 200 else { throw ApiaryError(.protocolViolation, "cannot fetch \(agent)'s update of round \(round)") }
         return (response.body, try PaillierKeyCodec.decodeVector(response.body, key: thresholdKey.paillier))
@@ -110,7 +110,7 @@ public final class LedgerCosigner: @unchecked Sendable {
         }
         var sum: CiphertextAccumulator? = nil
         for contribution in commitment.contributions {
-            let (bytes, vector) = try ciphertexts(round: commitment.roundId, agent: contribution.partyId, count: 0)
+            let (bytes, vector) = try ciphertexts(round: commitment.roundId, agent: contribution.partyId)
             guard SHA256.hash(bytes) == contribution.updateHash else {
                 throw ApiaryError(.verificationFailed, "\(contribution.partyId)'s served update does not match its committed hash")
             }
@@ -140,10 +140,5 @@ public final class LedgerCosigner: @unchecked Sendable {
         let saved = Saved(entries: ledger.encodings.map(\.hexString), heads: ledger.signedHeads.joined().map { $0.encoded().hexString },
                           lastHead: replica.lastHead.map { $0.encoded().hexString })
         try DurableFile.write(try ProtocolJSON.encode(saved), to: store.root + "/replica.json")
-    }
-
-    static func hex(_ text: String) throws -> [UInt8] {
-        guard let bytes = [UInt8](hexString: text) else { throw ApiaryError(.invalidEncoding, "malformed hex in a ledger message") }
-        return bytes
     }
 }

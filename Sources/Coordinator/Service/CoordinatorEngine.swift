@@ -408,14 +408,6 @@ public final class CoordinatorEngine: @unchecked Sendable {
     /// The decoded sums of the last applied round (for tests and the dashboard).
     public var lastSums: [Int64]? { condition.withLock { lastResult } }
 
-    /// The task the applier proposed after the last applied round, taken once.
-    public func takeNextTask() -> UpdateTask? {
-        condition.withLock {
-            defer { pendingNext = nil }
-            return pendingNext
-        }
-    }
-
     private func count(_ name: String) { condition.withLock { counters[name, default: 0] += 1 } }
 }
 

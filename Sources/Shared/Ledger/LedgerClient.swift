@@ -69,7 +69,8 @@ public struct LedgerClient: Sendable {
                               signerId: signer, signature: try hex(signature))
     }
 
-    static func hex(_ text: String) throws -> [UInt8] {
+    /// Bytes of a hex field in a ledger message.
+    public static func hex(_ text: String) throws -> [UInt8] {
         guard let bytes = [UInt8](hexString: text) else { throw ApiaryError(.invalidEncoding, "malformed hex in a ledger message") }
         return bytes
     }
