@@ -142,14 +142,14 @@ enum LedgerBench {
     }
 
     /// A 100,000-entry ledger shaped like a consortium run and its composition, written to
-    /// `path` with one large append (building is not what is measured):
+    /// `path` with one large append (building is not what is measured). It follows what
+    /// `LedgerService` writes (heads batched per job, docs/ledger.md "Finality"):
     /// - genesis: a coordinator, 5 institutions (committee of 3, t = 2), 2 researchers;
-    /// - per round: a commitment with 3, 4 or 5 contributions (rotating), each with its update
-    ///   signature; the coordinator's head over it; 2 committee institutions co-sign that head
-    ///   (the commitment is final); then the settlement, appended without a head of its own
-    ///   (`appendDeferringHead`: the next round's head covers it);
-    /// - every 250 rounds a dataset publication with its own head, co-signed by 2 institutions,
-    ///   then one licence per researcher (deferred heads);
+    /// - jobs of 250 rounds; per round a commitment with 3, 4 or 5 contributions (rotating), each
+    ///   with its update signature, appended without a head;
+    /// - at a job's end the dataset publication with the coordinator's head over everything, which
+    ///   2 committee institutions co-sign (every commitment of the job is then final); then the
+    ///   job's 250 settlements and one licence per researcher, covered by the next job's head;
     /// - a last coordinator head co-signed by 2 institutions, so every entry is final.
     static func writeLedger(path: String, entries: Int) throws -> (Ledger, Composition) {
         try? FileManager.default.removeItem(atPath: path)
@@ -195,30 +195,34 @@ enum LedgerBench {
         try signHead(cosigners: ["inst-1", "inst-2"])
         var round: UInt64 = 0
         var cumulative: [String: UInt64] = [:]
+        var unsettled: [(UInt64, [RewardLine])] = []
         while ledger.size < entries - 1 {
             round += 1
             let commitment = try commitment(round: round, previousSize: ledger.size, previousRoot: try ledger.tree.root(),
                                             signatures: updateSignatures.get(Int(round)), cumulative: &cumulative)
-            let rewards = commitment.rewards
             append(.roundCommitment(commitment))
             composition.commitments += 1
             composition.updateSignatures += commitment.contributions.count
+            unsettled.append((round, commitment.rewards))
+            let jobEnds = round % UInt64(roundsPerPublication) == 0
+            // A job that would not fit ends early, so the ledger ends with a published job.
+            let room = entries - 1 - ledger.size
+            guard jobEnds || room <= unsettled.count + 1 + researchers.count else { continue }
+            let rounds = unsettled.map(\.0)
+            append(.datasetPublication(DatasetPublicationEntry(
+                datasetId: "dataset-\(round)", csvHash: SHA256.hash(Array("csv\(round)".utf8)), csvSize: 1_000_000,
+                datasheetHash: SHA256.hash(Array("sheet\(round)".utf8)), generator: "mst", epsilonMicros: 100, deltaAttos: 0,
+                contributors: Array(Set(rounds.flatMap(contributors))).sorted(), rounds: rounds)))
+            composition.publications += 1
             try signHead(cosigners: pairs[Int(round % 3)])
-            guard ledger.size < entries - 1 else { break }
-            append(.rewardSettlement(RewardSettlementEntry(roundId: round, credits: rewards, totalCredits: rewards.reduce(0) { $0 + $1.credits })))
-            composition.settlements += 1
-            if round % UInt64(roundsPerPublication) == 0 && ledger.size + researchers.count + 1 < entries - 1 {
-                let rounds = Array((round - UInt64(roundsPerPublication) + 1)...round)
-                append(.datasetPublication(DatasetPublicationEntry(
-                    datasetId: "dataset-\(round)", csvHash: SHA256.hash(Array("csv\(round)".utf8)), csvSize: 1_000_000,
-                    datasheetHash: SHA256.hash(Array("sheet\(round)".utf8)), generator: "mst", epsilonMicros: 100, deltaAttos: 0,
-                    contributors: Array(Set(rounds.flatMap(contributors))).sorted(), rounds: rounds)))
-                composition.publications += 1
-                try signHead(cosigners: pairs[Int(round % 3)])
-                for researcher in researchers {
-                    append(.licenceGrant(LicenceGrantEntry(researcherId: researcher, datasetId: "dataset-\(round)", creditsSpent: 100)))
-                    composition.licences += 1
-                }
+            for (settled, rewards) in unsettled where ledger.size < entries - 1 {
+                append(.rewardSettlement(RewardSettlementEntry(roundId: settled, credits: rewards, totalCredits: rewards.reduce(0) { $0 + $1.credits })))
+                composition.settlements += 1
+            }
+            unsettled = []
+            for researcher in researchers where ledger.size < entries - 1 {
+                append(.licenceGrant(LicenceGrantEntry(researcherId: researcher, datasetId: "dataset-\(round)", creditsSpent: 100)))
+                composition.licences += 1
             }
         }
         // The last entry: one more settlement-free licence keeps the count exact when needed.

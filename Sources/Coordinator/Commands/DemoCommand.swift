@@ -234,7 +234,7 @@ final class Demo {
         process.executableURL = URL(fileURLWithPath: program)
         process.arguments = arguments
         process.currentDirectoryURL = URL(fileURLWithPath: out)
-        FileManager.default.createFile(atPath: out + "/logs/\(log).log", contents: nil)
+        _ = FileManager.default.createFile(atPath: out + "/logs/\(log).log", contents: nil)
         let handle = try FileHandle(forWritingTo: URL(fileURLWithPath: out + "/logs/\(log).log"))
         process.standardOutput = handle
         process.standardError = handle

@@ -2,19 +2,32 @@ import Foundation
 import Shared
 
 /// The coordinator's side of the ledger (design brief section 8): appends the genesis entry,
-/// one commitment per applied round (signed by the coordinator at once), collects the
-/// institutions' co-signatures of its heads, settles a round's rewards once its commitment is
-/// final, and records dataset publications and licences. The file lives in the state
-/// directory (`ledger.apl`) and is re-verified in full when the coordinator starts.
+/// one commitment per applied round, collects the institutions' co-signatures of its heads,
+/// settles a round's rewards once its commitment is final, and records dataset publications and
+/// licences. The file lives in the state directory (`ledger.apl`) and is re-verified in full
+/// when the coordinator starts.
+///
+/// Heads are batched the way transparency logs batch them: a round's commitment is appended
+/// without a head of its own, and the coordinator signs one head, for the institutions to
+/// co-sign, when the job's rounds are done (or when an entry has waited `maximumFinalityDelay`).
+/// One head and t co-signatures then make a whole job final instead of one set per round;
+/// every institution still checks every commitment the head covers before co-signing it
+/// (docs/ledger.md, "Finality").
 public final class LedgerService: @unchecked Sendable {
     public let appender: LedgerAppender
     public let genesis: GenesisEntry
     private let coordinatorId: String
     private let lock = NSLockShim()
+    /// Longest an entry waits for co-signatures while rounds are still running.
+    public let maximumFinalityDelay: TimeInterval
+    /// When the oldest entry now awaiting finality was first seen pending (under `lock`).
+    private var pendingSince: Date?
 
     /// Opens (or creates, with the genesis entry derived from `description`) the ledger.
     public init(path: String, description: GenesisDescription, coordinatorId: String, key: Ed25519PrivateKey,
+                maximumFinalityDelay: TimeInterval = 300,
                 clock: @escaping @Sendable () -> UInt64 = { UInt64(Date().timeIntervalSince1970 * 1_000) }) throws {
+        self.maximumFinalityDelay = maximumFinalityDelay
         let opened = try LedgerStore.open(path: path, create: true)
         if let repaired = opened.repairedTail {
             Log.warning("ledger.torn_tail_truncated", ["path": path, "detail": "\(repaired)"])
@@ -34,11 +47,20 @@ public final class LedgerService: @unchecked Sendable {
     }
 
     /// The coordinator head `party` should co-sign, if entries await finality and it has not
-    /// co-signed a head that covers them. Deferred entries (settlements) get a fresh coordinator
-    /// head first, so co-signing it makes them final too.
-    public func headToCosign(for party: String) throws -> SignedTreeHead? {
+    /// co-signed a head that covers them. While `roundsRunning` (the job will commit more
+    /// rounds), none is offered until the oldest pending entry has waited `maximumFinalityDelay`:
+    /// the head after the job's last round covers them all. Deferred entries (commitments,
+    /// settlements) get a fresh coordinator head first, so co-signing it makes them final too.
+    public func headToCosign(for party: String, roundsRunning: Bool = false, now: Date = Date()) throws -> SignedTreeHead? {
         try lock.withLock {
-            guard appender.state.members[party]?.role == .institution, !appender.pendingEntries.isEmpty else { return nil }
+            guard !appender.pendingEntries.isEmpty else {
+                pendingSince = nil
+                return nil
+            }
+            let since = pendingSince ?? now
+            pendingSince = since
+            guard appender.state.members[party]?.role == .institution else { return nil }
+            if roundsRunning && now.timeIntervalSince(since) < maximumFinalityDelay { return nil }
             let head = try appender.signedHead()
             let signed = appender.ledger.signedHeads.joined().contains { $0.signerId == party && $0.head.size >= head.head.size }
             return signed ? nil : head
@@ -82,8 +104,8 @@ public final class LedgerService: @unchecked Sendable {
                 contributions: contributions, aggregateHash: bytes(round.aggregateHash), decryptionShares: shares,
                 totalNoiseMicros: UInt64(min(totalNoise * 1e6, Double(UInt64.max / 2))), roundEpsilonMicros: epsilonMicros,
                 roundDeltaAttos: deltaAttos, qualityPPM: quality, rewards: rewards)
-            let head = try appender.append(.roundCommitment(commitment))
-            let index = Int(head.head.size) - 1
+            // No head yet: the head after the job's last round covers this one too.
+            let index = try appender.appendDeferringHead(.roundCommitment(commitment))
             Log.info("ledger.round_committed", ["round": String(round.id), "entry": String(index), "epsilon": String(format: "%.4f", roundEpsilon)])
             return index
         }

@@ -56,8 +56,11 @@ public final class CoordinatorServer: @unchecked Sendable {
         server = HTTPServer(configuration: serverConfiguration, tls: tls, handler: router)
         metrics.attach(server: server.metrics)
         let ledger = self.ledger
+        let run = self.run
         engine.setExtraTaskSource { agent in
-            guard let head = try? ledger.headToCosign(for: agent) else { return nil }
+            // Co-signing waits for the job's last round (one head covers the whole job).
+            let roundsRunning = run.datasetDirectory == nil
+            guard let head = try? ledger.headToCosign(for: agent, roundsRunning: roundsRunning) else { return nil }
             return TaskEnvelope(kind: .cosign, roundId: nil, update: nil, decrypt: nil, cosignHead: head.encoded().hexString, note: nil)
         }
     }

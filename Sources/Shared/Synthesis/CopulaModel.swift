@@ -3,7 +3,8 @@ import Foundation
 /// A Gaussian copula over the discretised columns: each column's distribution over its codes
 /// and a correlation matrix of normal scores. Sampling draws z ~ N(0, R), maps each z_j to
 /// u_j = Phi(z_j), picks the code whose CDF interval holds u_j and places the value in the bin
-/// at the matching relative position (so numbers are continuous within bins).
+/// at the matching relative position, shaped by the bin's `WithinBinDensity` (so numbers are
+/// continuous within bins and monotone in z).
 public struct CopulaModel: SynthesisModel, Codable, Equatable {
     /// The schema.
     public let schema: TableSchema
@@ -50,6 +51,7 @@ public struct CopulaModel: SynthesisModel, Codable, Equatable {
         let factor = try! correlation.cholesky()  // checked positive definite at init
         let cdfs = cumulative
         let discretiser = Discretiser(schema: schema)
+        let density = WithinBinDensity(schema: schema, codeProbabilities: marginals)
         var values = [[Double]](repeating: [Double](repeating: 0, count: rows), count: d)
         var g = [Double](repeating: 0, count: d)
         for row in 0..<rows {
@@ -63,7 +65,7 @@ public struct CopulaModel: SynthesisModel, Codable, Equatable {
                 code = min(code, marginals[i].count - 1)
                 let width = boundaries[code + 1] - boundaries[code]
                 let position = width > 0 ? min(max((u - boundaries[code]) / width, 0), 0.999_999_999) : 0.5
-                values[i][row] = discretiser.value(column: i, code: code, position: position)
+                values[i][row] = discretiser.value(column: i, code: code, position: density.position(column: i, code: code, uniform: position))
             }
         }
         return try! Table(schema: schema, columns: values)

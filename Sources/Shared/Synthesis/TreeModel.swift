@@ -4,8 +4,8 @@
 /// bins; categories stay alone). The tree holds one root column's distribution over its groups
 /// and, for every edge, the child's group distribution given the parent's group. Within a group,
 /// the code follows the column's own fine distribution (`withinGroup`), and a number is drawn
-/// uniformly within its bin (`Discretiser.value`). Sampling is ancestral: root first, edges in
-/// breadth-first order.
+/// within its bin from the log-linear density its neighbours suggest (`WithinBinDensity`).
+/// Sampling is ancestral: root first, edges in breadth-first order.
 public struct TreeModel: SynthesisModel, Codable, Equatable {
     /// The schema.
     public let schema: TableSchema
@@ -70,6 +70,7 @@ public struct TreeModel: SynthesisModel, Codable, Equatable {
         let d = schema.columns.count
         let cards = groupCounts
         let discretiser = Discretiser(schema: schema)
+        let density = WithinBinDensity(schema: schema, codeProbabilities: codeProbabilities)
         let rootCumulative = Self.cumulative(marginals[root])
         let conditionalCumulative: [[[Double]]] = zip(edges, conditionals).map { edge, table in
             let width = cards[edge.child]
@@ -93,11 +94,19 @@ public struct TreeModel: SynthesisModel, Codable, Equatable {
             groupCodes[column].map { group -> Double in
                 let codes = members[column][group]
                 let code = codes.count == 1 ? codes[0] : codes[Self.draw(memberCumulative[column][group], random.unitDouble())]
-                return discretiser.value(column: column, code: code, position: random.unitDouble())
+                return discretiser.value(column: column, code: code,
+                                         position: density.position(column: column, code: code, uniform: random.unitDouble()))
             }
         }
         // Sizes match the schema by construction.
         return try! Table(schema: schema, columns: values)
+    }
+
+    /// Every column's probabilities over its codes (group probability times within-group share).
+    public var codeProbabilities: [[Double]] {
+        groups.indices.map { column in
+            groups[column].indices.map { code in marginals[column][groups[column][code]] * withinGroup[column][code] }
+        }
     }
 
     /// Running sums of probabilities, normalised to end at 1 (uniform if all are zero).

@@ -2,8 +2,9 @@
 ///
 /// Codes of a column: 0..<k for its k categories or bins, then k for a missing value when the
 /// column keeps them. A number falls in bin i when e_i <= x < e_{i+1} (the last bin includes
-/// its upper edge). Sampling a value within a bin draws uniformly from the part of the bin that
-/// lies within the bounds (whole numbers for integer columns).
+/// its upper edge). A value within a bin is placed at a relative position in the part of the bin
+/// that lies within the bounds (whole numbers for integer columns); models choose the position
+/// with `WithinBinDensity`.
 public struct Discretiser: Sendable {
     /// The schema.
     public let schema: TableSchema
