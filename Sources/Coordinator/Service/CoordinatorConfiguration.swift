@@ -26,13 +26,16 @@ public struct CoordinatorConfiguration: Codable, Sendable, Equatable {
     public var failAfterSeconds: Double = 1_800
     /// Seconds the committee has to decrypt. Default 300.
     public var decryptionSeconds: Double = 300
+    /// Longest a ledger entry waits for co-signatures while the job's rounds still run (heads are
+    /// batched per job, docs/ledger.md "Finality"). Default 300.
+    public var finalityDelaySeconds: Double = 300
     /// Connections served at once. Default 256.
     public var maxConnections: Int = 256
     /// Largest request body in bytes. Default 268435456 (256 MiB).
     public var maxBodyBytes: Int = 256 * 1024 * 1024
 
     static let keys: Set<String> = ["kit", "state", "schema", "listen", "generator", "epsilon", "delta", "quorum", "collectionSeconds",
-                                    "failAfterSeconds", "decryptionSeconds", "maxConnections", "maxBodyBytes"]
+                                    "failAfterSeconds", "decryptionSeconds", "finalityDelaySeconds", "maxConnections", "maxBodyBytes"]
 
     public init(kit: String, state: String, schema: String) {
         self.kit = kit
@@ -53,6 +56,7 @@ public struct CoordinatorConfiguration: Codable, Sendable, Equatable {
         collectionSeconds = try c.decodeIfPresent(Double.self, forKey: .collectionSeconds) ?? collectionSeconds
         failAfterSeconds = try c.decodeIfPresent(Double.self, forKey: .failAfterSeconds) ?? failAfterSeconds
         decryptionSeconds = try c.decodeIfPresent(Double.self, forKey: .decryptionSeconds) ?? decryptionSeconds
+        finalityDelaySeconds = try c.decodeIfPresent(Double.self, forKey: .finalityDelaySeconds) ?? finalityDelaySeconds
         maxConnections = try c.decodeIfPresent(Int.self, forKey: .maxConnections) ?? maxConnections
         maxBodyBytes = try c.decodeIfPresent(Int.self, forKey: .maxBodyBytes) ?? maxBodyBytes
     }
@@ -76,6 +80,9 @@ public struct CoordinatorConfiguration: Codable, Sendable, Equatable {
         guard delta > 0, delta < 1 else { throw ApiaryError(.invalidArgument, "\(path): delta must lie in (0, 1)") }
         guard collectionSeconds > 0, failAfterSeconds >= collectionSeconds, decryptionSeconds > 0 else {
             throw ApiaryError(.invalidArgument, "\(path): round timeouts must be positive, failAfterSeconds >= collectionSeconds")
+        }
+        guard finalityDelaySeconds >= 0, !finalityDelaySeconds.isNaN else {
+            throw ApiaryError(.invalidArgument, "\(path): finalityDelaySeconds must not be negative")
         }
         guard maxConnections >= 1, maxBodyBytes >= 1024 else { throw ApiaryError(.invalidArgument, "\(path): limits must be positive") }
     }

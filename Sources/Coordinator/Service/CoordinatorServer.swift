@@ -36,7 +36,8 @@ public final class CoordinatorServer: @unchecked Sendable {
             throw ApiaryError(.invalidArgument, "quorum \(quorum) must be between 1 and the \(agentKeys.count) institutions")
         }
         delta = configuration.delta
-        ledger = try LedgerService(path: configuration.state + "/ledger.apl", description: kit.genesis, coordinatorId: identity.name, key: kit.ledgerKey)
+        ledger = try LedgerService(path: configuration.state + "/ledger.apl", description: kit.genesis, coordinatorId: identity.name, key: kit.ledgerKey,
+                                   maximumFinalityDelay: configuration.finalityDelaySeconds)
         run = try SynthesisRun(schema: schema, kind: GeneratorKind(rawValue: configuration.generator) ?? .mst, epsilon: configuration.epsilon,
                                delta: configuration.delta, quorum: quorum, agents: agentKeys.count, modulusBits: kit.thresholdKey.paillier.modulusBits,
                                collectionSeconds: configuration.collectionSeconds, stateDirectory: configuration.state)
