@@ -86,7 +86,11 @@ struct LedgerServiceTests {
             return
         }
         #expect(settlement.roundId == 1)
-        let last = try #require(try service.headToCosign(for: "bank-a", roundsRunning: false))
+        // The settlement is now the oldest pending entry: its wait starts when it is first seen,
+        // not when the genesis entry was.
+        #expect(try service.headToCosign(for: "bank-a", roundsRunning: true, now: start.addingTimeInterval(100)) == nil)
+        #expect(try service.headToCosign(for: "bank-a", roundsRunning: true, now: start.addingTimeInterval(159)) == nil)
+        let last = try #require(try service.headToCosign(for: "bank-a", roundsRunning: true, now: start.addingTimeInterval(161)))
         #expect(last.head.size == 3)
         try cosign(last)
         #expect(service.appender.pendingEntries.isEmpty)

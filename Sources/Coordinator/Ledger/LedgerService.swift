@@ -20,8 +20,9 @@ public final class LedgerService: @unchecked Sendable {
     private let lock = NSLockShim()
     /// Longest an entry waits for co-signatures while rounds are still running.
     public let maximumFinalityDelay: TimeInterval
-    /// When the oldest entry now awaiting finality was first seen pending (under `lock`).
-    private var pendingSince: Date?
+    /// The oldest entry awaiting finality and when it was first seen pending (under `lock`);
+    /// a new oldest entry (the earlier ones became final) starts its own wait.
+    private var oldestPending: (index: Int, since: Date)?
 
     /// Opens (or creates, with the genesis entry derived from `description`) the ledger.
     public init(path: String, description: GenesisDescription, coordinatorId: String, key: Ed25519PrivateKey,
@@ -53,14 +54,13 @@ public final class LedgerService: @unchecked Sendable {
     /// settlements) get a fresh coordinator head first, so co-signing it makes them final too.
     public func headToCosign(for party: String, roundsRunning: Bool = false, now: Date = Date()) throws -> SignedTreeHead? {
         try lock.withLock {
-            guard !appender.pendingEntries.isEmpty else {
-                pendingSince = nil
+            guard let first = appender.pendingEntries.first else {
+                oldestPending = nil
                 return nil
             }
-            let since = pendingSince ?? now
-            pendingSince = since
+            if oldestPending?.index != first { oldestPending = (first, now) }
             guard appender.state.members[party]?.role == .institution else { return nil }
-            if roundsRunning && now.timeIntervalSince(since) < maximumFinalityDelay { return nil }
+            if roundsRunning && now.timeIntervalSince(oldestPending!.since) < maximumFinalityDelay { return nil }
             let head = try appender.signedHead()
             let signed = appender.ledger.signedHeads.joined().contains { $0.signerId == party && $0.head.size >= head.head.size }
             return signed ? nil : head
