@@ -70,6 +70,11 @@ enum BenchReport {
         return String(format: "%.4g", value)
     }
 
+    /// The "figure value" header and one aligned line per figure.
+    static func table(_ figures: [(String, Double)]) -> [String] {
+        [row("figure", "value")] + figures.map { row($0.0, format($0.1)) }
+    }
+
     /// One aligned "name value" line.
     static func row(_ name: String, _ value: String) -> String {
         name.padding(toLength: max(name.count, 26), withPad: " ", startingAt: 0) + String(repeating: " ", count: max(0, 14 - value.count)) + value

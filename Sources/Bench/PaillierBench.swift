@@ -97,8 +97,7 @@ enum PaillierBench {
         let lookup = Dictionary(uniqueKeysWithValues: figures)
         func ratio(_ a: String, _ b: String) -> String { String(format: "%.2fx", lookup[a]! / lookup[b]!) }
         var lines = ["Paillier, \(bits)-bit, single core, \(BenchReport.machine())", ""]
-        lines.append(BenchReport.row("figure", "value"))
-        for (name, value) in figures { lines.append(BenchReport.row(name, BenchReport.format(value))) }
+        lines += BenchReport.table(figures)
         lines += [
             "",
             "encrypt / ref_powm_rn            \(ratio("encrypt_per_s", "ref_powm_rn_per_s"))   (target >= 35x)",

@@ -227,9 +227,7 @@ enum RoundBench {
             "Round, \(config.agents) agents x \(config.values) values, \(config.bits)-bit, t = \(config.threshold) of committee \(config.committee) (first \(config.committee) agents), \(BenchReport.machine()), load \(String(format: "%.2f", load)) at start",
             "\(config.ciphertexts) ciphertexts per update (\(config.layout.slotsPerPlaintext) slots of \(config.layout.slotWidth) bits); median of \(config.rounds) rounds after a warm-up",
             "",
-            BenchReport.row("figure", "value"),
-        ]
-        for (name, value) in figures { lines.append(BenchReport.row(name, BenchReport.format(value))) }
+        ] + BenchReport.table(figures)
         lines += [
             "",
             String(format: "round_s / crypto_floor_s          %.2fx   (target <= 1.2x)", roundSeconds / floorSeconds),
@@ -310,8 +308,7 @@ enum RoundBench {
         ]
         if json { return BenchReport.json(figures) }
         var lines = ["Coordinator memory, \(config.agents) updates x \(config.values) values (\(config.ciphertexts) ciphertexts), \(config.bits)-bit, t = \(config.threshold)", ""]
-        lines.append(BenchReport.row("figure", "value"))
-        for (name, value) in figures where !value.isNaN { lines.append(BenchReport.row(name, BenchReport.format(value))) }
+        lines += BenchReport.table(figures.filter { !$0.1.isNaN })
         lines.append(String(format: "\npeak %.1f MB / target %.1f MB (3 x %.2f MB + 50 MB) = %.2fx", replay.peak, target, vectorMB, replay.peak / target))
         return lines.joined(separator: "\n")
     }

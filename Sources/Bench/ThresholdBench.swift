@@ -97,8 +97,7 @@ enum ThresholdBench {
         let lookup = Dictionary(uniqueKeysWithValues: figures)
         func ratio(_ a: String, _ b: String) -> String { String(format: "%.2fx", lookup[a]! / lookup[b]!) }
         var lines = ["Threshold Paillier, \(bits)-bit, 3-of-5, vectors of \(count), \(BenchReport.machine())", ""]
-        lines.append(BenchReport.row("figure", "value"))
-        for (name, value) in figures { lines.append(BenchReport.row(name, BenchReport.format(value))) }
+        lines += BenchReport.table(figures)
         let combineShare = lookup["partial_per_s"]! / lookup["combine_per_s"]! * 100
         lines += [
             "",

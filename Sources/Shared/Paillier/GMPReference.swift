@@ -27,18 +27,17 @@ public enum GMPReference {
             BigUInt.make { out in
                 let scratch = MPZScratch(count: 3)
                 let t = scratch[0], mp = scratch[1], mq = scratch[2]
-                __gmpz_mod(t, c.mpz, pSquared.mpz)
-                __gmpz_powm(t, t, pMinusOne.mpz, pSquared.mpz)
-                __gmpz_sub_ui(t, t, 1)
-                __gmpz_divexact(t, t, p.mpz)
-                __gmpz_mul(t, t, hp.mpz)
-                __gmpz_mod(mp, t, p.mpz)
-                __gmpz_mod(t, c.mpz, qSquared.mpz)
-                __gmpz_powm(t, t, qMinusOne.mpz, qSquared.mpz)
-                __gmpz_sub_ui(t, t, 1)
-                __gmpz_divexact(t, t, q.mpz)
-                __gmpz_mul(t, t, hq.mpz)
-                __gmpz_mod(mq, t, q.mpz)
+                // m mod r = L(c^(r-1) mod r^2) * h_r mod r, for r = p and r = q.
+                func half(_ m: UnsafeMutablePointer<__mpz_struct>, _ r: BigUInt, _ rSquared: BigUInt, _ rMinusOne: BigUInt, _ h: BigUInt) {
+                    __gmpz_mod(t, c.mpz, rSquared.mpz)
+                    __gmpz_powm(t, t, rMinusOne.mpz, rSquared.mpz)
+                    __gmpz_sub_ui(t, t, 1)
+                    __gmpz_divexact(t, t, r.mpz)
+                    __gmpz_mul(t, t, h.mpz)
+                    __gmpz_mod(m, t, r.mpz)
+                }
+                half(mp, p, pSquared, pMinusOne, hp)
+                half(mq, q, qSquared, qMinusOne, hq)
                 __gmpz_sub(t, mp, mq)
                 __gmpz_mul(t, t, qInverse.mpz)
                 __gmpz_mod(t, t, p.mpz)

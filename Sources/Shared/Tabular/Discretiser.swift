@@ -56,6 +56,14 @@ public struct Discretiser: Sendable {
         }
     }
 
+    /// How much room bin `bin` has: the number of whole numbers it holds for integer columns, its
+    /// width within the bounds for reals; nil if it holds none.
+    public static func binSize(_ kind: ColumnKind, bin: Int) -> Double? {
+        guard let range = binRange(kind, bin: bin) else { return nil }
+        if case .integer = kind { return range.upperBound - range.lowerBound + 1 }
+        return range.upperBound - range.lowerBound
+    }
+
     /// A value of `column` drawn from within the category or bin `code`: the category index,
     /// NaN for the missing code, a uniform number in the bin's valid range otherwise.
     /// `position` in [0, 1) places the value inside the bin (uniform when drawn uniformly).
@@ -86,13 +94,9 @@ public struct Discretiser: Sendable {
         let spec = schema.columns[column]
         guard spec.kind.isNumeric, !value.isNaN else { return 0.5 }
         let bin = code(column: column, value: value)
-        guard let range = Self.binRange(spec.kind, bin: bin) else { return 0.5 }
-        if case .integer = spec.kind {
-            let count = range.upperBound - range.lowerBound + 1
-            return (value - range.lowerBound + 0.5) / count
-        }
-        let width = range.upperBound - range.lowerBound
-        return width > 0 ? min(1, max(0, (value - range.lowerBound) / width)) : 0.5
+        guard let range = Self.binRange(spec.kind, bin: bin), let size = Self.binSize(spec.kind, bin: bin) else { return 0.5 }
+        if case .integer = spec.kind { return (value - range.lowerBound + 0.5) / size }
+        return size > 0 ? min(1, max(0, (value - range.lowerBound) / size)) : 0.5
     }
 
     /// A coarser coding of `column` with at most `maxGroups` codes: adjacent bins of a numeric

@@ -29,10 +29,8 @@ public struct WithinBinDensity: Sendable {
             let bins = kind.valueCodeCount
             let probabilities = codeProbabilities[column]
             let densities: [Double] = (0..<bins).map { bin in
-                guard bin < probabilities.count, let range = Discretiser.binRange(kind, bin: bin) else { return 0 }
-                var width = range.upperBound - range.lowerBound
-                if case .integer = kind { width += 1 }
-                return width > 0 ? max(0, probabilities[bin]) / width : 0
+                guard bin < probabilities.count, let size = Discretiser.binSize(kind, bin: bin), size > 0 else { return 0 }
+                return max(0, probabilities[bin]) / size
             }
             return Self.decays(densities: densities)
         }
@@ -45,17 +43,12 @@ public struct WithinBinDensity: Sendable {
             return (rho[left] * rho[right]).squareRoot()
         }
         return rho.indices.map { bin in
-            guard rho[bin] > 0 else { return 0 }
-            var left = edge(bin - 1, bin)
-            var right = edge(bin, bin + 1)
-            switch (left, right) {
-            case (nil, nil): return 0
-            case (nil, let r?): left = rho[bin] * rho[bin] / r
-            case (let l?, nil): right = rho[bin] * rho[bin] / l
-            default: break
-            }
-            let ratio = log(left! / right!)
-            return min(max(ratio, -maximumLogRatio), maximumLogRatio)
+            let squared = rho[bin] * rho[bin]
+            guard rho[bin] > 0, let known = edge(bin - 1, bin) ?? edge(bin, bin + 1) else { return 0 }
+            // A missing edge continues the slope: left * right = rho^2.
+            let left = edge(bin - 1, bin) ?? squared / known
+            let right = edge(bin, bin + 1) ?? squared / known
+            return min(max(log(left / right), -maximumLogRatio), maximumLogRatio)
         }
     }
 
