@@ -19,6 +19,8 @@ public enum SchemaCommand {
           --target COL          the column a classifier predicts in quality reports (categorical)
           --positive CATEGORY   the target's positive category (default: its last category)
           --bins K              target number of bins per numeric column (2...200)
+          --width-bins W        no bin spans more than 1/W of the column's range (1 = no limit;
+                                default 10)
           -h, --help            this text
         """
 
@@ -26,7 +28,7 @@ public enum SchemaCommand {
     public static func run(_ arguments: [String]) throws -> String {
         if CommandLineOptions.wantsHelp(arguments) || arguments.isEmpty { return usage }
         let subcommand = arguments[0]
-        let options = try CommandLineOptions(Array(arguments.dropFirst()), valued: ["target", "bins", "positive"], flags: [])
+        let options = try CommandLineOptions(Array(arguments.dropFirst()), valued: ["target", "bins", "width-bins", "positive"], flags: [])
         switch subcommand {
         case "infer":
             guard options.positional.count == 1 else {
@@ -34,6 +36,7 @@ public enum SchemaCommand {
             }
             var inference = SchemaInference()
             inference.binCount = try options.int("bins", default: 16, in: 2...200)!
+            inference.widthBins = try options.int("width-bins", default: 10, in: 1...200)!
             var schema = try inference.infer(path: options.positional[0], target: options.string("target"))
             if let positive = options.string("positive") {
                 schema.positiveCategory = positive

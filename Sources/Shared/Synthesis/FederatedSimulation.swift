@@ -123,7 +123,9 @@ public struct FederatedSimulation: Sendable {
         if case .tree(let tree) = model {
             // The tree is post-processing of noisy sums: public, and useful to see.
             let names = schema.columns.map(\.name)
-            progress("tree: " + tree.edges.map { "\(names[$0.parent])->\(names[$0.child])" }.joined(separator: ", "))
+            progress("tree: " + tree.edges.map { edge in
+                (edge.secondParent.map { "\(names[$0])+" } ?? "") + "\(names[edge.parent])->\(names[edge.child])"
+            }.joined(separator: ", "))
         }
         let fitted = model.model
         let rowCount = config.rows ?? max(1, Int(fitted.estimatedRecords.rounded()))

@@ -10,12 +10,14 @@ import Foundation
 /// - The coordinator scores each pair by noisy mutual information minus the mutual information
 ///   that noise alone produces at that table's size and noise level (estimated by simulating
 ///   noise on the independence table; public facts only), and takes a maximum spanning tree.
-/// - Round 2 releases "mst-tree": the d - 1 tree pairs (L1 = d - 1), with numeric columns
-///   merged to the resolution the noise allows (`treeResolution`: an average cell keeps
+/// - Round 2 releases "mst-tree": one table per non-root column, oriented from the root (L1 =
+///   d - 1): its tree pair, or (second parent, parent, child) when its best-scoring earlier
+///   column's triple keeps enough signal (`treeMarginals`); numeric columns merged by noisy mass
+///   to the resolution the noise allows (`treeResolution`: an average cell keeps
 ///   `minimumSignal` noise deviations of signal; all bins without noise).
 /// - Fit (post-processing): the record count is the inverse-variance mean of every measured
 ///   table's total; each column's distribution combines its own counts with the margins of its
-///   tree pairs (inverse-variance, per group), projected onto non-negative counts with that total;
+///   tree tables (inverse-variance, per group), projected onto non-negative counts with that total;
 ///   codes whose own noisy count is below `fineThreshold` noise deviations are taken as empty
 ///   (and a group with no other code is dropped: noise on an empty tail bin would otherwise
 ///   produce outliers), and within a group codes follow the column's own counts; each tree
@@ -88,13 +90,18 @@ public struct MSTGenerator: Generator {
             }
             return .task(RoundTask(generator: name, round: 1, blocks: blocks))
         case 1 where d >= 2:
-            let tree = try selectTree(schema: schema, round1: history[0])
+            let scores = try selectionScores(schema: schema, round1: history[0])
+            let tree = MaximumSpanningTree.edges(nodes: d) { scores[$0][$1] }
             let noise = try plan.noise(for: Self.treeRelease)
-            let resolution = treeResolution(schema: schema, total: try estimatedTotal(schema: schema, history: history),
-                                            noiseVariance: noise.map { 2 * $0.actualTotalMu(contributors: plan.quorum) } ?? 0)
+            let total = try estimatedTotal(schema: schema, history: history)
+            let noiseVariance = noise.map { 2 * $0.actualTotalMu(contributors: plan.quorum) } ?? 0
+            let resolution = treeResolution(schema: schema, total: total, noiseVariance: noiseVariance)
+            let codeGroups = try treeCodeGroups(schema: schema, round1: history[0], resolution: resolution)
+            let marginals = treeMarginals(tree: tree, scores: scores, root: schema.targetIndex ?? 0,
+                                          cardinalities: codeGroups.map { ($0.max() ?? -1) + 1 },
+                                          total: total, noiseVariance: noiseVariance)
             let block = try MeasurementBlock(release: Self.treeRelease,
-                                             query: .marginals(MarginalSetQuery(marginals: tree.map { [$0.0, $0.1] },
-                                                                                maxGroups: resolution)),
+                                             query: .marginals(MarginalSetQuery(marginals: marginals, codeGroups: codeGroups)),
                                              noise: noise)
             return .task(RoundTask(generator: name, round: 2, blocks: [block]))
         case 1, 2:
@@ -119,10 +126,43 @@ public struct MSTGenerator: Generator {
         }
     }
 
+    /// The tree round's coding: each numeric column's bins merged into `resolution` groups of
+    /// about equal noisy mass (round 1's one-way counts; post-processing), so that bins a schema
+    /// added for a long tail do not take resolution from the bulk of the rows.
+    func treeCodeGroups(schema: TableSchema, round1: RoundOutcome, resolution: [Int]) throws -> [[Int]] {
+        guard case .marginals(let oneWayQuery) = round1.task.blocks[0].query else {
+            throw ApiaryError(.invalidArgument, "round 1 outcome does not hold MST's one-way block")
+        }
+        let discretiser = Discretiser(schema: schema)
+        let oneWay = oneWayQuery.split(round1.sums[0], schema: schema)
+        return schema.columns.indices.map { column in
+            discretiser.massGroups(column: column, maxGroups: resolution[column], mass: oneWay[column].map(Double.init))
+        }
+    }
+
+    /// The tree round's marginals, oriented away from `root` in breadth-first order: [parent,
+    /// child], or [second parent, parent, child] where the child's best-scoring earlier column
+    /// other than its parent has a positive score and the triple's average cell keeps
+    /// `minimumSignal` noise deviations of signal (always, without noise). A record still adds 1
+    /// to one cell per marginal, so the release's sensitivity is unchanged.
+    func treeMarginals(tree: [(Int, Int)], scores: [[Double]], root: Int, cardinalities: [Int],
+                       total: Double, noiseVariance: Double) -> [[Int]] {
+        var placed = [root]
+        return MaximumSpanningTree.orient(tree, nodes: scores.count, root: root).map { parent, child in
+            defer { placed.append(child) }
+            let candidates = placed.filter { $0 != parent && scores[child][$0] > 0 }
+            guard let second = candidates.max(by: { scores[child][$0] < scores[child][$1] }) else { return [parent, child] }
+            let cells = Double(cardinalities[second] * cardinalities[parent] * cardinalities[child])
+            if noiseVariance > 0, total / cells < minimumSignal * noiseVariance.squareRoot() { return [parent, child] }
+            return [second, parent, child]
+        }
+    }
+
     // MARK: Selection
 
-    /// The maximum spanning tree by noise-corrected mutual information of round 1's coarse pairs.
-    public func selectTree(schema: TableSchema, round1: RoundOutcome) throws -> [(Int, Int)] {
+    /// Every pair's noisy mutual information from round 1's coarse pairs, minus what noise alone
+    /// contributes (symmetric, zero diagonal).
+    func selectionScores(schema: TableSchema, round1: RoundOutcome) throws -> [[Double]] {
         let d = schema.columns.count
         guard round1.task.blocks.count == 2, case .marginals(let query) = round1.task.blocks[1].query else {
             throw ApiaryError(.invalidArgument, "round 1 outcome does not hold MST's selection block")
@@ -142,7 +182,7 @@ public struct MSTGenerator: Generator {
             score[i][j] = information
             score[j][i] = information
         }
-        return MaximumSpanningTree.edges(nodes: d) { score[$0][$1] }
+        return score
     }
 
     /// Mean mutual information of the independence table with this table's margins after
@@ -202,22 +242,21 @@ public struct MSTGenerator: Generator {
         let oneWay = oneWayQuery.split(round1.sums[0], schema: schema).map { $0.map(Double.init) }
         let oneWayVariance = round1.noiseVariance(block: 0)
         var groups = schema.codeCounts.map { Array(0..<$0) }
-        var pairs: [(Int, Int)] = []
-        var pairTables: [[Double]] = []
-        var pairVariance = 0.0
+        // The tree round's tables, oriented: parents first, the child last.
+        var tables: [(columns: [Int], counts: [Double])] = []
+        var tableVariance = 0.0
         if d >= 2 {
             guard history.count == 2, case .marginals(let treeQuery) = history[1].task.blocks[0].query else {
                 throw ApiaryError(.invalidArgument, "MST fit needs round 2's tree block")
             }
             groups = treeQuery.groups(schema: schema)
-            pairs = treeQuery.marginals.map { ($0[0], $0[1]) }
-            pairTables = treeQuery.split(history[1].sums[0], schema: schema).map { $0.map(Double.init) }
-            pairVariance = history[1].noiseVariance(block: 0)
+            tables = zip(treeQuery.marginals, treeQuery.split(history[1].sums[0], schema: schema)).map { ($0, $1.map(Double.init)) }
+            tableVariance = history[1].noiseVariance(block: 0)
         }
         let cards = groups.map { ($0.max() ?? -1) + 1 }
         // Fine distribution of each column from its own counts; its groups' distribution from
-        // those counts summed per group combined with the margins of its tree pairs, cell by
-        // cell by inverse variance.
+        // those counts summed per group combined with its margins in the tree round's tables,
+        // cell by cell by inverse variance.
         var marginals: [[Double]] = []
         var withinGroup: [[Double]] = []
         for column in 0..<d {
@@ -252,12 +291,11 @@ public struct MSTGenerator: Generator {
                 sizes[group] += 1
             }
             for group in 0..<cards[column] { add(rawGroups[group], variance: oneWayVariance * sizes[group], at: group) }
-            for ((a, b), table) in zip(pairs, pairTables) where a == column || b == column {
-                let (rows, columns) = (cards[a], cards[b])
-                if a == column {
-                    for r in 0..<rows { add((0..<columns).reduce(0) { $0 + table[r * columns + $1] }, variance: pairVariance * Double(columns), at: r) }
-                } else {
-                    for c in 0..<columns { add((0..<rows).reduce(0) { $0 + table[$1 * columns + c] }, variance: pairVariance * Double(rows), at: c) }
+            for table in tables {
+                guard let axis = table.columns.firstIndex(of: column) else { continue }
+                let summed = Double(table.counts.count / cards[column])
+                for (group, value) in Self.margin(table.counts, cardinalities: table.columns.map { cards[$0] }, axis: axis).enumerated() {
+                    add(value, variance: tableVariance * summed, at: group)
                 }
             }
             var combined = (0..<cards[column]).map { weighted[$0] / weights[$0] }
@@ -270,31 +308,65 @@ public struct MSTGenerator: Generator {
             }
             marginals.append(MarginalProjection.projectToSimplex(combined, total: total))
         }
-        // Each pair: adjusted to the two margins, so consecutive edges agree on shared columns.
-        let fittedPairs = zip(pairs, pairTables).map { pair, table in
-            MarginalProjection.fitTable(table, rows: cards[pair.0], columns: cards[pair.1],
-                                        rowSums: marginals[pair.0], columnSums: marginals[pair.1], smoothing: smoothing)
-        }
+        // Each table: adjusted to the child's margin and (for a pair) the parent's, so
+        // consecutive edges agree on shared columns; a triple's parent configurations keep the
+        // distribution its own projected counts give them. Conditionals follow by rows.
         let root = schema.targetIndex ?? 0
-        let oriented = MaximumSpanningTree.orient(pairs, nodes: d, root: root)
+        var edges: [TreeEdge] = []
         var conditionals: [[Double]] = []
-        for (parent, child) in oriented {
-            let index = pairs.firstIndex { ($0.0 == parent && $0.1 == child) || ($0.0 == child && $0.1 == parent) }!
-            let table = fittedPairs[index]
-            let width = cards[pairs[index].1]
-            let parentFirst = pairs[index].0 == parent
-            var conditional = [Double](repeating: 0, count: cards[parent] * cards[child])
-            for p in 0..<cards[parent] {
-                let row = (0..<cards[child]).map { c in parentFirst ? table[p * width + c] : table[c * width + p] }
-                let rowTotal = row.reduce(0, +)
-                for c in 0..<cards[child] {
-                    conditional[p * cards[child] + c] = rowTotal > 0 ? row[c] / rowTotal : marginals[child][c] / total
-                }
+        for table in tables {
+            let child = table.columns[table.columns.count - 1], parent = table.columns[table.columns.count - 2]
+            let width = cards[child], rows = table.counts.count / width
+            let rowSums: [Double]
+            if table.columns.count == 2 {
+                rowSums = marginals[parent]
+            } else {
+                let projected = MarginalProjection.projectToSimplex(table.counts, total: total)
+                rowSums = (0..<rows).map { r in projected[(r * width)..<((r + 1) * width)].reduce(0, +) }
             }
+            let fitted = MarginalProjection.fitTable(table.counts, rows: rows, columns: width, rowSums: rowSums,
+                                                     columnSums: marginals[child], smoothing: smoothing)
+            // A parent configuration without mass falls back to the child given the parent
+            // alone, then to the child's margin.
+            let byParent = Self.margin(fitted, cardinalities: [rows / cards[parent], cards[parent], width], axes: [1, 2])
+            var conditional = [Double](repeating: 0, count: rows * width)
+            for r in 0..<rows {
+                let p = r % cards[parent]
+                let candidates = [Array(fitted[(r * width)..<((r + 1) * width)]), Array(byParent[(p * width)..<((p + 1) * width)]), marginals[child]]
+                let row = candidates.first { $0.reduce(0, +) > 0 } ?? marginals[child]
+                let rowTotal = row.reduce(0, +)
+                for c in 0..<width { conditional[r * width + c] = rowTotal > 0 ? row[c] / rowTotal : 1 / Double(width) }
+            }
+            edges.append(TreeEdge(parent: parent, child: child, secondParent: table.columns.count == 3 ? table.columns[0] : nil))
             conditionals.append(conditional)
         }
-        return try TreeModel(schema: schema, root: root, edges: oriented.map { TreeEdge(parent: $0.parent, child: $0.child) },
+        return try TreeModel(schema: schema, root: root, edges: edges,
                              groups: groups, marginals: marginals.map { m in m.map { $0 / total } },
                              conditionals: conditionals, withinGroup: withinGroup, estimatedRecords: total)
+    }
+
+    /// Sums of a row-major table (`cardinalities` per axis, last fastest) kept on `axes`,
+    /// summed over the others; the result is row-major over the kept axes.
+    static func margin(_ table: [Double], cardinalities: [Int], axes: [Int]) -> [Double] {
+        let keptSizes = axes.map { cardinalities[$0] }
+        var result = [Double](repeating: 0, count: keptSizes.reduce(1, *))
+        var index = [Int](repeating: 0, count: cardinalities.count)
+        for value in table {
+            result[axes.reduce(0) { $0 * cardinalities[$1] + index[$1] }] += value
+            // Advance the multi-index, last axis fastest.
+            var axis = cardinalities.count - 1
+            while axis >= 0 {
+                index[axis] += 1
+                if index[axis] < cardinalities[axis] { break }
+                index[axis] = 0
+                axis -= 1
+            }
+        }
+        return result
+    }
+
+    /// Sums of a row-major table on one axis.
+    static func margin(_ table: [Double], cardinalities: [Int], axis: Int) -> [Double] {
+        margin(table, cardinalities: cardinalities, axes: [axis])
     }
 }

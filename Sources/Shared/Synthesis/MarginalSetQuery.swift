@@ -2,22 +2,28 @@
 ///
 /// Each marginal lists columns; its count vector has one cell per combination of their codes
 /// (row-major, last column fastest). With `maxGroups` set, numeric column c uses a coarser
-/// coding of at most maxGroups[c] groups (adjacent bins merged, `Discretiser.coarseGroups`). One record adds exactly 1 to
-/// one cell of each marginal, so k marginals have L1 = k and L2 = sqrt(k).
+/// coding of at most maxGroups[c] groups (adjacent bins merged, `Discretiser.coarseGroups`);
+/// with `codeGroups` set, every column uses the coding it lists (chosen by the coordinator from
+/// earlier noisy releases). One record adds exactly 1 to one cell of each marginal whatever
+/// the coding, so k marginals have L1 = k and L2 = sqrt(k).
 public struct MarginalSetQuery: Sendable, Codable, Equatable {
     /// The column indices of each marginal.
     public let marginals: [[Int]]
     /// Per column, the most groups of a numeric column's coarse coding, or nil for the schema's bins.
     public let maxGroups: [Int]?
+    /// Per column, the group of each of its codes (overrides `maxGroups`).
+    public let codeGroups: [[Int]]?
 
     /// A query for `marginals` at the given resolution.
-    public init(marginals: [[Int]], maxGroups: [Int]? = nil) {
+    public init(marginals: [[Int]], maxGroups: [Int]? = nil, codeGroups: [[Int]]? = nil) {
         self.marginals = marginals
         self.maxGroups = maxGroups
+        self.codeGroups = codeGroups
     }
 
     /// Code mapping of every column: `groups[c][fineCode]` is the code used here.
     public func groups(schema: TableSchema) -> [[Int]] {
+        if let codeGroups { return codeGroups }
         let discretiser = Discretiser(schema: schema)
         return schema.columns.indices.map { column in
             if let maxGroups, maxGroups.indices.contains(column) { return discretiser.coarseGroups(column: column, maxGroups: maxGroups[column]) }
@@ -46,6 +52,17 @@ public struct MarginalSetQuery: Sendable, Codable, Equatable {
     public func validate(schema: TableSchema, maxCells: Int = 50_000_000) throws {
         if let maxGroups, maxGroups.count != schema.columns.count || maxGroups.contains(where: { $0 < 1 }) {
             throw ApiaryError(.invalidArgument, "marginal query needs one positive group count per column")
+        }
+        if let codeGroups {
+            // Any coding is safe for privacy (a record still adds 1 to one cell); it only has to
+            // cover every code and number its groups 0..<g without gaps.
+            guard codeGroups.count == schema.columns.count,
+                  zip(codeGroups, schema.columns).allSatisfy({ groups, column in
+                      groups.count == column.codeCount && groups.allSatisfy { $0 >= 0 }
+                          && Set(groups).count == (groups.max() ?? -1) + 1
+                  }) else {
+                throw ApiaryError(.invalidArgument, "marginal query's code groups do not match the schema's columns")
+            }
         }
         for marginal in marginals {
             _ = try MarginalCounter(cardinalities: cardinalities(schema: schema), columns: marginal)

@@ -1,4 +1,6 @@
-/// A tree-structured distribution over the discretised columns, at two resolutions.
+/// A tree-structured distribution over the discretised columns, at two resolutions; a child
+/// may also be conditioned on a second, earlier column (a Bayesian network of in-degree at
+/// most two whose skeleton contains the tree).
 ///
 /// Each column's codes (the schema's bins or categories) are partitioned into groups (adjacent
 /// bins; categories stay alone). The tree holds one root column's distribution over its groups
@@ -17,7 +19,8 @@ public struct TreeModel: SynthesisModel, Codable, Equatable {
     public let groups: [[Int]]
     /// Every column's probabilities over its groups (consistent with the edges).
     public let marginals: [[Double]]
-    /// Per edge, P(child group | parent group), parent-major (parent groups x child groups).
+    /// Per edge, P(child group | parents' groups), one row per parent configuration (second
+    /// parent's group major, then the parent's), each row over the child's groups.
     public let conditionals: [[Double]]
     /// Per column, each code's probability within its group (summing to 1 over each group).
     public let withinGroup: [[Double]]
@@ -44,10 +47,11 @@ public struct TreeModel: SynthesisModel, Codable, Equatable {
         }
         var sampled = Set([root])
         for (edge, table) in zip(edges, conditionals) {
-            guard sampled.contains(edge.parent), !sampled.contains(edge.child), (0..<d).contains(edge.child) else {
+            guard sampled.contains(edge.parent), !sampled.contains(edge.child), (0..<d).contains(edge.child),
+                  edge.secondParent.map({ sampled.contains($0) && $0 != edge.parent }) ?? true else {
                 throw ApiaryError(.invalidArgument, "tree model edges are not a tree in breadth-first order")
             }
-            guard table.count == cards[edge.parent] * cards[edge.child] else {
+            guard table.count == Self.parentConfigurations(edge, cards) * cards[edge.child] else {
                 throw ApiaryError(.invalidArgument, "tree model conditional table has the wrong size")
             }
             sampled.insert(edge.child)
@@ -74,7 +78,7 @@ public struct TreeModel: SynthesisModel, Codable, Equatable {
         let rootCumulative = Self.cumulative(marginals[root])
         let conditionalCumulative: [[[Double]]] = zip(edges, conditionals).map { edge, table in
             let width = cards[edge.child]
-            return (0..<cards[edge.parent]).map { Self.cumulative(Array(table[($0 * width)..<(($0 + 1) * width)])) }
+            return (0..<Self.parentConfigurations(edge, cards)).map { Self.cumulative(Array(table[($0 * width)..<(($0 + 1) * width)])) }
         }
         // For each column and group: its codes and their cumulative within-group probabilities.
         let members: [[[Int]]] = (0..<d).map { column in
@@ -87,7 +91,8 @@ public struct TreeModel: SynthesisModel, Codable, Equatable {
         for row in 0..<rows {
             groupCodes[root][row] = Self.draw(rootCumulative, random.unitDouble())
             for (index, edge) in edges.enumerated() {
-                groupCodes[edge.child][row] = Self.draw(conditionalCumulative[index][groupCodes[edge.parent][row]], random.unitDouble())
+                let configuration = (edge.secondParent.map { groupCodes[$0][row] * cards[edge.parent] } ?? 0) + groupCodes[edge.parent][row]
+                groupCodes[edge.child][row] = Self.draw(conditionalCumulative[index][configuration], random.unitDouble())
             }
         }
         let values = (0..<d).map { column in
@@ -107,6 +112,12 @@ public struct TreeModel: SynthesisModel, Codable, Equatable {
         groups.indices.map { column in
             groups[column].indices.map { code in marginals[column][groups[column][code]] * withinGroup[column][code] }
         }
+    }
+
+    /// Number of rows of an edge's conditional table: the parent's groups, times the second
+    /// parent's if any.
+    static func parentConfigurations(_ edge: TreeEdge, _ cards: [Int]) -> Int {
+        cards[edge.parent] * (edge.secondParent.map { cards[$0] } ?? 1)
     }
 
     /// Running sums of probabilities, normalised to end at 1 (uniform if all are zero).

@@ -115,6 +115,29 @@ public struct Discretiser: Sendable {
         return groups
     }
 
+    /// Like `coarseGroups`, but adjacent bins are merged into groups of about equal `mass` (one
+    /// weight per code, e.g. noisy counts; negative weights count as zero), so sparse tail bins
+    /// share a group instead of taking groups from the bulk. Falls back to equal bin counts
+    /// when the mass is all zero.
+    public func massGroups(column: Int, maxGroups: Int, mass: [Double]) -> [Int] {
+        let spec = schema.columns[column]
+        let fine = spec.kind.valueCodeCount
+        let weights = mass.prefix(fine).map { max($0, 0) }
+        let total = weights.reduce(0, +)
+        guard spec.kind.isNumeric, fine > maxGroups, maxGroups >= 1, weights.count == fine, total > 0 else {
+            return coarseGroups(column: column, maxGroups: maxGroups)
+        }
+        var groups: [Int] = []
+        var group = 0, running = 0.0
+        for weight in weights {
+            groups.append(group)
+            running += weight
+            if group < maxGroups - 1, running >= Double(group + 1) * total / Double(maxGroups) { group += 1 }
+        }
+        if spec.missing == .keep { groups.append((groups.last ?? -1) + 1) }
+        return groups
+    }
+
     static func powerOfTen(_ exponent: Int) -> Double {
         var result = 1.0
         for _ in 0..<max(0, exponent) { result *= 10 }

@@ -13,19 +13,25 @@ import Foundation
 /// Other columns are categorical (categories sorted). Bounds are the sample's range rounded
 /// outward to a step of one tenth of the range's power of ten. Bin edges are about `binCount`
 /// equal-mass sample quantiles plus the 1%, 3%, 97% and 99% ones (long tails), rounded to two
-/// significant digits; a value that fills more than one quantile (a
-/// spike, such as many zeros) gets a bin of its own. A column with missing cells keeps them.
+/// significant digits; a value that fills more than one quantile (a spike, such as many zeros)
+/// gets a bin of its own. A bin wider than 1/`widthBins` of the range is then cut into equal
+/// pieces no wider than that: a long tail's few extreme rows carry much of a Pearson
+/// correlation, and one wide tail bin (values drawn independently inside it) would lose it.
+/// A column with missing cells keeps them.
 public struct SchemaInference: Sendable {
     /// Target number of bins per numeric column (10-20 is typical).
     public var binCount: Int
+    /// No bin spans more than 1/widthBins of the column's range (1: no limit).
+    public var widthBins: Int
     /// Whole-numbered columns with at most this many distinct values become categorical.
     public var maxIntegerCategories: Int
     /// Cell texts read as missing.
     public var missingTokens: [String]
 
     /// Inference settings.
-    public init(binCount: Int = 16, maxIntegerCategories: Int = 10, missingTokens: [String] = ["", "NA"]) {
+    public init(binCount: Int = 16, widthBins: Int = 10, maxIntegerCategories: Int = 10, missingTokens: [String] = ["", "NA"]) {
         self.binCount = binCount
+        self.widthBins = widthBins
         self.maxIntegerCategories = maxIntegerCategories
         self.missingTokens = missingTokens
     }
@@ -134,6 +140,7 @@ public struct SchemaInference: Sendable {
             edges.append(Self.roundedEdge(q, whole: whole, finest: step / 100))
         }
         edges.append(upper)
+        edges = splitWideBins(edges.sorted(), lower: lower, upper: upper, whole: whole, finest: step / 100)
         var result: [Double] = []
         for edge in edges.sorted() where edge >= lower && edge <= upper {
             if let last = result.last, edge <= last { continue }
@@ -144,6 +151,21 @@ public struct SchemaInference: Sendable {
             result.append(upper)
         }
         return result
+    }
+
+    /// `edges` with every bin wider than 1/`widthBins` of the range cut into equal pieces no
+    /// wider than that (cut points rounded like the quantile edges).
+    private func splitWideBins(_ edges: [Double], lower: Double, upper: Double, whole: Bool, finest: Double) -> [Double] {
+        guard widthBins > 1, upper > lower else { return edges }
+        let widest = (upper - lower) / Double(widthBins)
+        var result = edges
+        for (start, end) in zip(edges, edges.dropFirst()) where end - start > widest {
+            let pieces = Int(((end - start) / widest).rounded(.up))
+            for k in 1..<pieces {
+                result.append(Self.roundedEdge(start + Double(k) * (end - start) / Double(pieces), whole: whole, finest: finest))
+            }
+        }
+        return result.sorted()
     }
 
     /// An interior edge rounded to two significant digits (whole numbers for integer columns,

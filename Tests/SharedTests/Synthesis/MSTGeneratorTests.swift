@@ -51,6 +51,60 @@ struct MSTGeneratorTests {
         #expect(abs(SynthesisTestSupport.agreement(synthetic, 0, 1) - SynthesisTestSupport.agreement(union, 0, 1)) < 0.02)
     }
 
+    @Test("without noise, a column that depends on two earlier ones gets a second parent and keeps their joint effect")
+    func secondParent() throws {
+        // C is (A and B) with 5% flips; B copies A 70% of the time. A tree conditions each
+        // column on one other, which cannot give P(C = 1 | A, B); with the second column sampled
+        // given both earlier ones, the model is the full joint of the three.
+        let schema = TableSchema(columns: ["A", "B", "C"].map { ColumnSchema(name: $0, kind: .categorical(categories: ["0", "1"])) })
+        let random = SeededRandom(seed: 41)
+        var table = Table(schema: schema)
+        for _ in 0..<6000 {
+            let a = Int(random.uniform(below: 2))
+            let b = random.unitDouble() < 0.7 ? a : 1 - a
+            let c = random.unitDouble() < 0.95 ? a & b : 1 - (a & b)
+            table.append(row: [Double(a), Double(b), Double(c)])
+        }
+        let generator = MSTGenerator()
+        let plan = try PrivacyPlan.calibrate(releases: try generator.plannedReleases(schema: schema),
+                                             epsilon: .infinity, delta: 1e-6, quorum: 1)
+        guard case .tree(let model) = try SynthesisTestSupport.fit(generator, tables: [table], plan: plan) else {
+            Issue.record("MST must give a tree model")
+            return
+        }
+        #expect(model.edges[1].secondParent != nil, "edges: \(model.edges)")
+        let codes = model.sample(rows: 20_000, using: SeededRandom(seed: 7)).codes()
+        func conditional(a: Int, b: Int) -> Double {
+            let rows = codes[0].indices.filter { codes[0][$0] == a && codes[1][$0] == b }
+            return Double(rows.filter { codes[2][$0] == 1 }.count) / Double(rows.count)
+        }
+        #expect(abs(conditional(a: 1, b: 0) - 0.05) < 0.03)
+        #expect(abs(conditional(a: 0, b: 1) - 0.05) < 0.03)
+        #expect(abs(conditional(a: 1, b: 1) - 0.95) < 0.03)
+    }
+
+    @Test("the tree round merges bins by noisy mass: sparse tail bins share a group, the bulk keeps its resolution")
+    func massGroups() throws {
+        let schema = TableSchema(columns: [
+            ColumnSchema(name: "v", kind: .real(lower: 0, upper: 100, binEdges: [0, 1, 2, 3, 4, 5, 6, 20, 40, 60, 80, 100], decimals: 1),
+                         missing: .keep),
+        ])
+        let discretiser = Discretiser(schema: schema)
+        let mass: [Double] = [100, 100, 100, 100, 100, 100, 3, -2, 1, 0, 7]
+        let groups = discretiser.massGroups(column: 0, maxGroups: 3, mass: mass)
+        #expect(groups == [0, 0, 0, 1, 1, 2, 2, 2, 2, 2, 2, 3], "six bulk bins in three groups, the tail with the last; missing apart")
+        #expect(discretiser.coarseGroups(column: 0, maxGroups: 3) == [0, 0, 0, 0, 1, 1, 1, 1, 2, 2, 2, 3],
+                "equal bin counts give the tail two of the three groups")
+        #expect(discretiser.massGroups(column: 0, maxGroups: 3, mass: [Double](repeating: 0, count: 11))
+                == discretiser.coarseGroups(column: 0, maxGroups: 3), "no mass: equal bin counts")
+        // The coding travels in the query; the agent checks it covers the schema.
+        let query = MarginalSetQuery(marginals: [[0]], codeGroups: [groups])
+        #expect(try query.evaluate(codes: [[0, 1, 2, 9, 11]], schema: schema) == [3, 0, 1, 1])
+        for bad in [[[0, 1]], [groups.map { $0 == 3 ? 5 : $0 }], [groups.map { $0 - 1 }]] {
+            #expect(throws: ApiaryError.self) { try MarginalSetQuery(marginals: [[0]], codeGroups: bad).validate(schema: schema) }
+        }
+    }
+
     @Test("samples respect the schema: categories, bounds, whole numbers, decimals")
     func samplesRespectSchema() throws {
         let schema = TableSchema(columns: [

@@ -88,6 +88,18 @@ struct TableSchemaTests {
         }
         #expect(ratioEdges == ratioEdges.sorted() && Set(ratioEdges).count == ratioEdges.count)
         #expect(decimals != nil)
+        // A long tail: no bin spans more than a tenth of the range (default `widthBins`).
+        var tailText = "amount\n"
+        for row in 0..<1000 { tailText += "\(row < 990 ? Double(row % 100) / 10 : 100 + Double(row - 990) * 90)\n" }
+        guard case .real(let tailLower, let tailUpper, let tailEdges, _) = try SchemaInference().infer(bytes: Array(tailText.utf8), name: "t.csv").columns[0].kind,
+              case .real(_, _, let quantileEdges, _) = try SchemaInference(widthBins: 1).infer(bytes: Array(tailText.utf8), name: "t.csv").columns[0].kind else {
+            Issue.record("amount should be a real column")
+            return
+        }
+        let widest = zip(tailEdges, tailEdges.dropFirst()).map { $1 - $0 }.max()!
+        #expect(widest <= (tailUpper - tailLower) / 10 * 1.05, "edges: \(tailEdges)")
+        #expect(zip(quantileEdges, quantileEdges.dropFirst()).map { $1 - $0 }.max()! > (tailUpper - tailLower) / 2,
+                "without the width rule the tail is one bin: \(quantileEdges)")
         // The draft reads its own sample back without a single bad row.
         let reread = try CSVReader(schema: schema).read(bytes: Array(text.utf8), name: "sample.csv")
         #expect(reread.table.rowCount == 401)
