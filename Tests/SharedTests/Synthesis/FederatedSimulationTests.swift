@@ -44,7 +44,10 @@ struct FederatedSimulationTests {
         // Progress lines carry counts, public names and hashes: the tree line names columns only.
         #expect(lines.contains { $0.contains("round 2") })
         let tree = try #require(lines.first { $0.hasPrefix("tree: ") })
-        let names = Set(tree.dropFirst(6).split(separator: ",").flatMap { $0.trimmingCharacters(in: .whitespaces).components(separatedBy: "->") })
+        // "second+parent->child" or "parent->child", comma separated.
+        let names = Set(tree.dropFirst(6).split(separator: ",").flatMap { edge in
+            edge.trimmingCharacters(in: .whitespaces).components(separatedBy: "->").flatMap { $0.components(separatedBy: "+") }
+        })
         #expect(names.isSubset(of: ["A", "B", "C", "X"]))
     }
 
