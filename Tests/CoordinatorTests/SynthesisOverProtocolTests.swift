@@ -11,51 +11,176 @@ struct SynthesisOverProtocolTests {
             .appendingPathComponent("Deploy/sample-data/flchain").path
     }
 
+    /// A coordinator (run, engine, router) and three agents on the bundled flchain split; with
+    /// `holdouts`, each agent holds a third of test.csv (row i to agent i mod 3).
+    struct Consortium {
+        let schema: TableSchema
+        let run: SynthesisRun
+        let engine: CoordinatorEngine
+        let router: CoordinatorRouter
+        let agents: [AgentRunner]
+
+        init(fixture: EngineFixture, qualityBudgetShare: Double = 0, holdouts: Bool = false) throws {
+            schema = try TableSchema.load(path: SynthesisOverProtocolTests.sampleData + "/schema.json")
+            let run = try SynthesisRun(schema: schema, kind: .mst, epsilon: 1, delta: 1e-6, quorum: 2, agents: 3, modulusBits: 512,
+                                       collectionSeconds: 60, stateDirectory: fixture.directory, qualityBudgetShare: qualityBudgetShare)
+            self.run = run
+            let keys = Dictionary(uniqueKeysWithValues: EngineFixture.agents.map { ($0, EngineFixture.ledgerKey($0).publicKey) })
+            let policy = CoordinatorEngine.Policy(agentKeys: keys, committeeSeats: EngineFixture.seats, quorum: 2)
+            engine = try CoordinatorEngine(policy: policy, thresholdKey: EngineFixture.dealing.publicKey,
+                                           store: try RoundStore(root: fixture.directory + "/rounds-state"), applier: run)
+            let router = CoordinatorRouter(engine: engine, metrics: CoordinatorMetrics(server: nil),
+                                           candidates: { try run.candidateCSV(sha256: $0) })
+            self.router = router
+            let test = try CSVReader(schema: schema).read(path: SynthesisOverProtocolTests.sampleData + "/test.csv").table
+            let files = ["institution-a.csv", "institution-b.csv", "institution-c.csv"]
+            agents = try zip(EngineFixture.agents.indices, files).map { [schema] index, file -> AgentRunner in
+                let name = EngineFixture.agents[index]
+                let table = try CSVReader(schema: schema).read(path: SynthesisOverProtocolTests.sampleData + "/" + file).table
+                let store = try AgentStore(root: fixture.directory + "/agents/\(name)")
+                let budget = try PrivacyBudgetLedger(fileURL: store.budgetFile, budget: try PrivacyBudget(epsilon: 1.5, delta: 1e-5))
+                let transport = InMemoryTransport(handler: router, peer: PeerIdentity(name: name, role: .agent, consortium: "t", fingerprint: ""))
+                let computation = GeneratorComputation(table: table, minimumQuorum: 2,
+                                                       holdout: holdouts ? test.filter { $0 % 3 == index } : nil, coordinator: transport)
+                return AgentRunner(name: name, transport: transport, ledgerKey: EngineFixture.ledgerKey(name), share: EngineFixture.share(name),
+                                   paillier: EngineFixture.publicKey, memberKeys: keys, budget: budget, store: store, computation: computation)
+            }
+        }
+
+        /// Polls every agent until the run has published its dataset; returns the rounds applied.
+        func runToPublication() throws -> Int {
+            try engine.openRound(try #require(try run.nextTask(roundId: 1)))
+            var rounds = 0
+            for _ in 0..<60 where run.datasetDirectory == nil {
+                for agent in agents { _ = try agent.runOnce(wait: 0) }
+                if engine.currentRound?.stage == .applied {
+                    rounds += 1
+                    try engine.completeRound(ledgerIndex: UInt64(rounds))
+                }
+            }
+            return rounds
+        }
+
+        func datasheet() throws -> [String: Any] {
+            let folder = try #require(run.datasetDirectory)
+            let bytes = try #require(try DurableFile.read(folder + "/datasheet.json"))
+            return try #require(try JSONSerialization.jsonObject(with: Data(bytes)) as? [String: Any])
+        }
+    }
+
     @Test("three agents run every MST round; the coordinator writes the dataset and a datasheet within the budget")
     func mstRun() throws {
         let fixture = try EngineFixture()
         defer { try? FileManager.default.removeItem(atPath: fixture.directory) }
-        let schema = try TableSchema.load(path: Self.sampleData + "/schema.json")
-        let run = try SynthesisRun(schema: schema, kind: .mst, epsilon: 1, delta: 1e-6, quorum: 2, agents: 3, modulusBits: 512,
-                                   collectionSeconds: 60, stateDirectory: fixture.directory)
-        let keys = Dictionary(uniqueKeysWithValues: EngineFixture.agents.map { ($0, EngineFixture.ledgerKey($0).publicKey) })
-        let policy = CoordinatorEngine.Policy(agentKeys: keys, committeeSeats: EngineFixture.seats, quorum: 2)
-        let engine = try CoordinatorEngine(policy: policy, thresholdKey: EngineFixture.dealing.publicKey,
-                                           store: try RoundStore(root: fixture.directory + "/rounds-state"), applier: run)
-        let router = CoordinatorRouter(engine: engine, metrics: CoordinatorMetrics(server: nil))
-        let files = ["institution-a.csv", "institution-b.csv", "institution-c.csv"]
-        let agents = try zip(EngineFixture.agents, files).map { name, file -> AgentRunner in
-            let table = try CSVReader(schema: schema).read(path: Self.sampleData + "/" + file).table
-            let store = try AgentStore(root: fixture.directory + "/agents/\(name)")
-            let budget = try PrivacyBudgetLedger(fileURL: store.budgetFile, budget: try PrivacyBudget(epsilon: 1.5, delta: 1e-5))
-            return AgentRunner(name: name, transport: InMemoryTransport(handler: router, peer: PeerIdentity(name: name, role: .agent, consortium: "t", fingerprint: "")),
-                               ledgerKey: EngineFixture.ledgerKey(name), share: EngineFixture.share(name), paillier: EngineFixture.publicKey,
-                               memberKeys: keys, budget: budget, store: store, computation: GeneratorComputation(table: table, minimumQuorum: 2))
-        }
-        try engine.openRound(try #require(try run.nextTask(roundId: 1)))
-        var rounds = 0
-        for _ in 0..<40 where run.datasetDirectory == nil {
-            for agent in agents { _ = try agent.runOnce(wait: 0) }
-            if engine.currentRound?.stage == .applied {
-                rounds += 1
-                try engine.completeRound(ledgerIndex: UInt64(rounds))
-            }
-        }
-        let folder = try #require(run.datasetDirectory)
+        let consortium = try Consortium(fixture: fixture)
+        let rounds = try consortium.runToPublication()
+        let folder = try #require(consortium.run.datasetDirectory)
         #expect(rounds == 2)
         let csv = try #require(try DurableFile.read(folder + "/synthetic.csv"))
-        let synthetic = try CSVReader(schema: schema).read(bytes: csv, name: "synthetic.csv").table
+        let synthetic = try CSVReader(schema: consortium.schema).read(bytes: csv, name: "synthetic.csv").table
         #expect(synthetic.rowCount > 4_000 && synthetic.rowCount < 6_500)
-        let datasheet = try JSONSerialization.jsonObject(with: Data(try #require(try DurableFile.read(folder + "/datasheet.json")))) as? [String: Any]
-        let privacy = datasheet?["privacy"] as? [String: Any]
+        let datasheet = try consortium.datasheet()
+        let privacy = datasheet["privacy"] as? [String: Any]
         let epsilon = try #require(privacy?["epsilon"] as? Double)
         // Three contributors carry more noise than the quorum of two the plan was sized for.
         #expect(epsilon < 1.0 && epsilon > 0.3)
-        #expect((datasheet?["contributors"] as? [String])?.count == 3)
+        #expect((datasheet["contributors"] as? [String])?.count == 3)
+        #expect(datasheet["quality"] == nil)
         // Each agent's own accountant agrees with what it was charged: two rounds, within its budget.
         let ledger = try PrivacyBudgetLedger(fileURL: try AgentStore(root: fixture.directory + "/agents/bank-a").budgetFile,
                                              budget: try PrivacyBudget(epsilon: 1.5, delta: 1e-5))
         #expect(ledger.charges.count == 2)
         #expect(ledger.spentEpsilon <= 1.0 + 1e-6)
+    }
+
+    @Test("quality round: agents fetch the candidate by its hash, score it on their holdouts; the datasheet carries the noisy scores")
+    func qualityRound() throws {
+        let fixture = try EngineFixture()
+        defer { try? FileManager.default.removeItem(atPath: fixture.directory) }
+        let consortium = try Consortium(fixture: fixture, qualityBudgetShare: 0.1, holdouts: true)
+        let rounds = try consortium.runToPublication()
+        #expect(rounds == 3)
+        let datasheet = try consortium.datasheet()
+        let quality = try #require(datasheet["quality"] as? [String: Any])
+        // 1,305 holdout rows in test.csv; the record count carries the quality release's noise.
+        let records = try #require(quality["records"] as? Double)
+        #expect(abs(records - 1_305) < 300, "noisy holdout records \(records)")
+        let shapes = try #require(quality["column_shapes"] as? Double)
+        #expect(shapes > 0.8 && shapes <= 1)
+        let auc = try #require((quality["train_on_synthetic"] as? [String: Any])?["auc"] as? Double)
+        #expect(auc > 0.6 && auc <= 1)
+        let releases = ((datasheet["privacy"] as? [String: Any])?["releases"] as? [[String: Any]])?.compactMap { $0["name"] as? String }
+        #expect(releases?.last == QualityScoreQuery.release)
+        // The plan counted the quality release from the start: within budget, and charged by every agent.
+        let epsilon = try #require((datasheet["privacy"] as? [String: Any])?["epsilon"] as? Double)
+        #expect(epsilon < 1.0)
+        for name in EngineFixture.agents {
+            let ledger = try PrivacyBudgetLedger(fileURL: try AgentStore(root: fixture.directory + "/agents/\(name)").budgetFile,
+                                                 budget: try PrivacyBudget(epsilon: 1.5, delta: 1e-5))
+            #expect(ledger.charges.count == 3)
+            #expect(ledger.spentEpsilon <= 1.0 + 1e-6)
+        }
+        // Once published, no candidate is served any more.
+        let peer = PeerIdentity(name: "bank-a", role: .agent, consortium: "t", fingerprint: "")
+        let published = try #require(consortium.run.datasetDirectory)
+        let csv = try #require(try DurableFile.read(published + "/synthetic.csv"))
+        let gone = consortium.router.handle(HTTPRequest(method: "GET", target: "/v1/candidates/\(SHA256.hash(csv).hexString)"), peer: peer)
+        #expect(gone.status == 404)
+    }
+
+    @Test("the candidate endpoint serves only the pending candidate, only to institutions")
+    func candidateEndpoint() throws {
+        let fixture = try EngineFixture()
+        defer { try? FileManager.default.removeItem(atPath: fixture.directory) }
+        let consortium = try Consortium(fixture: fixture, qualityBudgetShare: 0.1, holdouts: true)
+        try consortium.engine.openRound(try #require(try consortium.run.nextTask(roundId: 1)))
+        var hash: String? = nil
+        for _ in 0..<40 where hash == nil {
+            for agent in consortium.agents { _ = try agent.runOnce(wait: 0) }
+            if consortium.engine.currentRound?.stage == .applied { try consortium.engine.completeRound(ledgerIndex: 1) }
+            if let task = try consortium.engine.store.current()?.task,
+               let round = try? SynthesisTaskCodec.roundTask(from: task, schema: consortium.schema),
+               case .qualityScores(let query)? = round.blocks.first?.query {
+                hash = query.candidateSHA256
+            }
+        }
+        let candidate = try #require(hash)
+        let agent = PeerIdentity(name: "bank-a", role: .agent, consortium: "t", fingerprint: "")
+        let researcher = PeerIdentity(name: "r", role: .researcher, consortium: "t", fingerprint: "")
+        let served = consortium.router.handle(HTTPRequest(method: "GET", target: "/v1/candidates/\(candidate)"), peer: agent)
+        #expect(served.status == 200)
+        #expect(SHA256.hash(served.body).hexString == candidate)
+        #expect(consortium.router.handle(HTTPRequest(method: "GET", target: "/v1/candidates/\(candidate)"), peer: researcher).status == 403)
+        #expect(consortium.router.handle(HTTPRequest(method: "GET", target: "/v1/candidates/\(String(repeating: "0", count: 64))"), peer: agent).status == 404)
+        #expect(consortium.router.handle(HTTPRequest(method: "GET", target: "/v1/candidates/..%2Fetc"), peer: agent).status == 400)
+        #expect(consortium.router.handle(HTTPRequest(method: "POST", target: "/v1/candidates/\(candidate)"), peer: agent).status == 405)
+        // Nothing is published before the quality round has run.
+        #expect(consortium.run.datasetDirectory == nil)
+    }
+
+    @Test("an agent refuses a candidate whose bytes do not match the hash the task names")
+    func tamperedCandidate() throws {
+        let schema = try TableSchema.load(path: Self.sampleData + "/schema.json")
+        let table = try CSVReader(schema: schema).read(path: Self.sampleData + "/institution-a.csv").table
+        let served = Array(try String(contentsOfFile: Self.sampleData + "/institution-b.csv", encoding: .utf8).utf8)
+        let coordinator = FixedResponder(body: served)
+        let computation = GeneratorComputation(table: table, minimumQuorum: 2, holdout: table, coordinator: coordinator)
+        let claimed = SHA256.hash(Array("another table".utf8)).hexString
+        #expect(throws: ApiaryError.self) { _ = try computation.candidate(sha256: claimed) }
+        do {
+            _ = try computation.candidate(sha256: claimed)
+        } catch let error as ApiaryError {
+            #expect(error.code == .verificationFailed)
+        }
+        // With the right hash the same bytes are read against the schema.
+        #expect(try computation.candidate(sha256: SHA256.hash(served).hexString).rowCount == 1_740)
+    }
+}
+
+/// A coordinator that answers every request with the same CSV bytes.
+private struct FixedResponder: HTTPTransport {
+    let body: [UInt8]
+    func send(_ request: HTTPRequest) throws -> HTTPResponse {
+        HTTPResponse(status: 200, headers: HTTPHeaders([("Content-Type", "text/csv")]), body: body)
     }
 }

@@ -26,6 +26,11 @@ struct ConsortiumProcessTests {
         #expect((summary["rounds"] as? Int ?? 0) >= 2)
         let epsilon = try #require(summary["epsilon"] as? [String: Double])
         #expect(epsilon.count == 3 && epsilon.values.allSatisfy { $0 > 0 && $0 <= 1.0 })
+        // The quality round ran on the institutions' holdouts (the 1,305 test rows split three ways).
+        let quality = try #require(summary["quality"] as? [String: Any])
+        let holdoutRecords = try #require(quality["records"] as? Double)
+        #expect(abs(holdoutRecords - 1_305) < 300, "noisy holdout records \(holdoutRecords)")
+        #expect((quality["column_shapes"] as? Double ?? 0) > 0.8)
 
         let ledger = try #require(summary["ledger"] as? String)
         let dataset = try #require(summary["dataset"] as? String)

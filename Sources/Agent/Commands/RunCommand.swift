@@ -10,7 +10,9 @@ public enum RunCommand {
     Runs the institution's agent: loads its kit, reads the private table and checks it against
     the consortium's schema before anything else, then polls the coordinator over mutual TLS,
     contributes to rounds within this institution's own privacy budget, and partially decrypts
-    aggregates it has recomputed itself. State (budget record, prepared updates) is kept in the
+    aggregates it has recomputed itself. In the quality round it fetches the candidate
+    synthetic table, checks it against its hash, and scores it against the configured holdout
+    (`holdout` in the configuration). State (budget record, prepared updates) is kept in the
     configured state directory; the agent can be killed at any instant and restarted.
     Stops on SIGINT or SIGTERM.
 
@@ -42,6 +44,11 @@ public enum RunCommand {
         let schema = try TableSchema.load(path: configuration.schema)
         let read = try CSVReader(schema: schema, policy: configuration.badRows == "skip" ? .skip : .reject).read(path: configuration.data)
         Log.info("agent.data_checked", ["agent": identity.name, "rows": String(read.table.rowCount), "skipped_rows": String(read.skippedRows)])
+        let holdout = try configuration.holdout.map { path -> Table in
+            let result = try CSVReader(schema: schema, policy: configuration.badRows == "skip" ? .skip : .reject).read(path: path)
+            Log.info("agent.holdout_checked", ["agent": identity.name, "rows": String(result.table.rowCount), "skipped_rows": String(result.skippedRows)])
+            return result.table
+        }
         let store = try AgentStore(root: configuration.state)
         let budget = try PrivacyBudgetLedger(fileURL: store.budgetFile,
                                              budget: try PrivacyBudget(epsilon: configuration.epsilon, delta: configuration.delta))
@@ -50,7 +57,8 @@ public enum RunCommand {
                                  timeout: configuration.pollSeconds + 30, retry: RetryPolicy(attempts: 3, baseDelay: 0.5, maxDelay: 5))
         let runner = AgentRunner(name: identity.name, transport: client, ledgerKey: kit.ledgerKey, share: kit.share,
                                  paillier: kit.thresholdKey.paillier, memberKeys: try kit.agentLedgerKeys(), budget: budget, store: store,
-                                 computation: GeneratorComputation(table: read.table, minimumQuorum: configuration.minimumQuorum))
+                                 computation: GeneratorComputation(table: read.table, minimumQuorum: configuration.minimumQuorum,
+                                                                   holdout: holdout, coordinator: client))
         runner.cosigner = try LedgerCosigner(name: identity.name, transport: client, key: kit.ledgerKey, thresholdKey: kit.thresholdKey,
                                              genesis: kit.genesis, store: store, epsilonLimit: configuration.epsilon)
         runner.cosigner?.onCommitmentCosigned = { [weak runner] commitment in runner?.settleBudget(for: commitment) }

@@ -12,6 +12,10 @@ public struct AgentConfiguration: Codable, Sendable, Equatable {
     public var data: String
     /// The consortium's agreed schema (JSON). Required.
     public var schema: String
+    /// Private holdout rows (CSV, same schema), never used for training: the agent scores each
+    /// candidate synthetic table against them in the quality round before publication.
+    /// Optional; without it the agent contributes an empty score (zero records, plus its noise).
+    public var holdout: String?
     /// State directory (budget record, prepared updates). Required; created 0700.
     public var state: String
     /// This institution's own privacy budget for the whole run. Default epsilon 1.0, delta 1e-6.
@@ -24,7 +28,7 @@ public struct AgentConfiguration: Codable, Sendable, Equatable {
     /// Long-poll wait in seconds. Default 25.
     public var pollSeconds: Double = 25
 
-    static let keys: Set<String> = ["kit", "coordinator", "data", "schema", "state", "epsilon", "delta", "minimumQuorum", "badRows", "pollSeconds"]
+    static let keys: Set<String> = ["kit", "coordinator", "data", "schema", "holdout", "state", "epsilon", "delta", "minimumQuorum", "badRows", "pollSeconds"]
 
     public init(kit: String, coordinator: String, data: String, schema: String, state: String) {
         self.kit = kit
@@ -41,6 +45,7 @@ public struct AgentConfiguration: Codable, Sendable, Equatable {
         data = try c.decode(String.self, forKey: .data)
         schema = try c.decode(String.self, forKey: .schema)
         state = try c.decode(String.self, forKey: .state)
+        holdout = try c.decodeIfPresent(String.self, forKey: .holdout)
         epsilon = try c.decodeIfPresent(Double.self, forKey: .epsilon) ?? epsilon
         delta = try c.decodeIfPresent(Double.self, forKey: .delta) ?? delta
         minimumQuorum = try c.decodeIfPresent(Int.self, forKey: .minimumQuorum) ?? minimumQuorum
@@ -54,6 +59,7 @@ public struct AgentConfiguration: Codable, Sendable, Equatable {
         for keyPath in [\AgentConfiguration.kit, \.data, \.schema, \.state] {
             configuration[keyPath: keyPath] = ConfigurationFile.resolve(configuration[keyPath: keyPath], relativeTo: path)
         }
+        configuration.holdout = configuration.holdout.map { ConfigurationFile.resolve($0, relativeTo: path) }
         _ = try HTTPSClient.parse(url: configuration.coordinator)
         guard configuration.epsilon > 0, configuration.delta > 0, configuration.delta < 1 else {
             throw ApiaryError(.invalidArgument, "\(path): epsilon must be positive and delta in (0, 1)")

@@ -8,8 +8,10 @@ public enum DemoCommand {
 
     Runs a local consortium end to end: provisions 3 institutions with a 2-of-3 threshold key,
     starts the coordinator and three agents as separate processes on 127.0.0.1 with the bundled
-    sample table split across them, trains the default generator (federated MST) at epsilon 1,
-    publishes the synthetic dataset with its datasheet and ledger entry, takes a licence and
+    sample table split across them (the test split as their holdouts), trains the default
+    generator (federated MST) at epsilon 1, has every institution score the candidate against
+    its holdout (the quality round), publishes the synthetic dataset with its datasheet and
+    ledger entry, takes a licence and
     downloads it over HTTPS with the researcher's credentials, verifies it against the ledger
     with `apiary-agent verify`, stops everything and prints a summary.
 
@@ -85,12 +87,19 @@ final class Demo {
         try writeJSON(["kit": "kits/coordinator", "state": "state/coordinator", "schema": sample + "/schema.json",
                        "listen": "127.0.0.1:\(port)", "generator": "mst", "epsilon": 1.0, "delta": 1e-6,
                        "collectionSeconds": 30, "decryptionSeconds": 60], to: coordinatorConfig)
+        // Each institution's holdout for the quality round: the sample's test split, row i to institution i mod 3.
+        let schema = try TableSchema.load(path: sample + "/schema.json")
+        let testRows = try CSVReader(schema: schema, policy: .skip).read(path: sample + "/test.csv").table
+        try DurableFile.makeDirectory(out + "/holdouts")
         var agentConfigs: [String] = []
         for (index, name) in institutions.enumerated() {
             let file = sample + "/institution-\(["a", "b", "c"][index]).csv"
+            let holdout = out + "/holdouts/\(name).csv"
+            try DurableFile.write(CSVWriter.encode(testRows.filter { $0 % institutions.count == index }), to: holdout, mode: 0o600)
             let path = out + "/agent-\(name).json"
-            try writeJSON(["kit": "kits/institutions/\(name)", "coordinator": url, "data": file, "schema": sample + "/schema.json",
-                           "state": "state/\(name)", "epsilon": 1.0, "delta": 1e-6, "minimumQuorum": 2, "pollSeconds": 5], to: path)
+            try writeJSON(["kit": "kits/institutions/\(name)", "coordinator": url, "data": file, "holdout": "holdouts/\(name).csv",
+                           "schema": sample + "/schema.json", "state": "state/\(name)", "epsilon": 1.0, "delta": 1e-6,
+                           "minimumQuorum": 2, "pollSeconds": 5], to: path)
             agentConfigs.append(path)
         }
 
@@ -170,10 +179,11 @@ final class Demo {
                                                  budget: try PrivacyBudget(epsilon: 1.0, delta: 1e-6))
             epsilon[name] = budget.spentEpsilon
         }
-        let schema = try TableSchema.load(path: sample + "/schema.json")
         let synthetic = try CSVReader(schema: schema).read(path: results + "/synthetic.csv").table
-        let holdout = try CSVReader(schema: schema, policy: .skip).read(path: sample + "/test.csv").table
-        let quality = try QualityReport.score(synthetic: synthetic, holdout: holdout)
+        let datasheet = try JSONSerialization.jsonObject(with: Data(try DurableFile.read(results + "/datasheet.json") ?? [])) as? [String: Any]
+        let quality = datasheet?["quality"] as? [String: Any] ?? [:]
+        let auc = (quality["train_on_synthetic"] as? [String: Any])?["auc"] as? Double
+        func score(_ value: Double?) -> String { value.map { String(format: "%.3f", $0) } ?? "n/a" }
         let seconds = Date().timeIntervalSince(started)
         let lines = [
             "", "Apiary demo finished in \(String(format: "%.0f", seconds)) s",
@@ -181,7 +191,8 @@ final class Demo {
             "  epsilon spent per institution  : " + institutions.map { "\($0) \(String(format: "%.3f", epsilon[$0] ?? .nan))" }.joined(separator: ", ")
                 + " (each agent's own accountant, budget 1.0)",
             "  synthetic rows                 : \(synthetic.rowCount)",
-            "  quality vs public test split   : column shapes \(String(format: "%.3f", quality.columnShapes)), pair trends \(String(format: "%.3f", quality.pairTrends))",
+            "  quality (institutions' holdouts, aggregated with noise): column shapes \(score(quality["column_shapes"] as? Double)), "
+                + "pair trends \(score(quality["pair_trends"] as? Double)), train-on-synthetic AUC \(score(auc))",
             "  verified against the ledger    : \(verified ? "yes" : "NO")",
             "  dataset    \(results)/synthetic.csv",
             "  datasheet  \(results)/datasheet.md and datasheet.json",
@@ -192,7 +203,7 @@ final class Demo {
         if json {
             let object: [String: Any] = ["rounds": rounds, "epsilon": epsilon, "dataset": results + "/synthetic.csv",
                                          "datasheet": results + "/datasheet.json", "ledger": ledgerPath, "verified": verified,
-                                         "seconds": seconds, "quality": ["column_shapes": quality.columnShapes, "pair_trends": quality.pairTrends]]
+                                         "seconds": seconds, "quality": quality]
             let data = try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys])
             print(String(decoding: data, as: UTF8.self))
         }

@@ -29,13 +29,18 @@ public struct CoordinatorConfiguration: Codable, Sendable, Equatable {
     /// Longest a ledger entry waits for co-signatures while the job's rounds still run (heads are
     /// batched per job, docs/ledger.md "Finality"). Default 300.
     public var finalityDelaySeconds: Double = 300
+    /// Share of the budget spent on the quality round before publication: every institution
+    /// scores the candidate against its own holdout (agent setting `holdout`), the scores are
+    /// aggregated like any round and printed in the datasheet. 0 publishes without one.
+    /// Default 0.1.
+    public var qualityBudgetShare: Double = 0.1
     /// Connections served at once. Default 256.
     public var maxConnections: Int = 256
     /// Largest request body in bytes. Default 268435456 (256 MiB).
     public var maxBodyBytes: Int = 256 * 1024 * 1024
 
     static let keys: Set<String> = ["kit", "state", "schema", "listen", "generator", "epsilon", "delta", "quorum", "collectionSeconds",
-                                    "failAfterSeconds", "decryptionSeconds", "finalityDelaySeconds", "maxConnections", "maxBodyBytes"]
+                                    "failAfterSeconds", "decryptionSeconds", "finalityDelaySeconds", "qualityBudgetShare", "maxConnections", "maxBodyBytes"]
 
     public init(kit: String, state: String, schema: String) {
         self.kit = kit
@@ -57,6 +62,7 @@ public struct CoordinatorConfiguration: Codable, Sendable, Equatable {
         failAfterSeconds = try c.decodeIfPresent(Double.self, forKey: .failAfterSeconds) ?? failAfterSeconds
         decryptionSeconds = try c.decodeIfPresent(Double.self, forKey: .decryptionSeconds) ?? decryptionSeconds
         finalityDelaySeconds = try c.decodeIfPresent(Double.self, forKey: .finalityDelaySeconds) ?? finalityDelaySeconds
+        qualityBudgetShare = try c.decodeIfPresent(Double.self, forKey: .qualityBudgetShare) ?? qualityBudgetShare
         maxConnections = try c.decodeIfPresent(Int.self, forKey: .maxConnections) ?? maxConnections
         maxBodyBytes = try c.decodeIfPresent(Int.self, forKey: .maxBodyBytes) ?? maxBodyBytes
     }
@@ -83,6 +89,9 @@ public struct CoordinatorConfiguration: Codable, Sendable, Equatable {
         }
         guard finalityDelaySeconds >= 0, !finalityDelaySeconds.isNaN else {
             throw ApiaryError(.invalidArgument, "\(path): finalityDelaySeconds must not be negative")
+        }
+        guard qualityBudgetShare >= 0, qualityBudgetShare < 1 else {
+            throw ApiaryError(.invalidArgument, "\(path): qualityBudgetShare must be in [0, 1)")
         }
         guard maxConnections >= 1, maxBodyBytes >= 1024 else { throw ApiaryError(.invalidArgument, "\(path): limits must be positive") }
     }

@@ -21,17 +21,22 @@ import Shared
 /// | GET | /v1/ledger/head, entries, proofs/inclusion, proofs/consistency | any | the ledger (docs/ledger.md) |
 /// | POST | /v1/ledger/cosignatures | agent | an institution's co-signature of a tree head |
 /// | GET | /v1/rounds/current | any | the round's state as JSON |
+/// | GET | /v1/candidates/{sha256} | agent | the candidate synthetic CSV awaiting its quality round |
 public struct CoordinatorRouter: HTTPHandler {
     public let engine: CoordinatorEngine
     public let metrics: CoordinatorMetrics
     public let ledger: LedgerService?
     public let datasets: DatasetCatalog?
+    /// The candidate CSV with a given SHA-256 (hex), if one awaits its quality round.
+    public let candidates: (@Sendable (String) throws -> [UInt8]?)?
 
-    public init(engine: CoordinatorEngine, metrics: CoordinatorMetrics, ledger: LedgerService? = nil, datasets: DatasetCatalog? = nil) {
+    public init(engine: CoordinatorEngine, metrics: CoordinatorMetrics, ledger: LedgerService? = nil, datasets: DatasetCatalog? = nil,
+                candidates: (@Sendable (String) throws -> [UInt8]?)? = nil) {
         self.engine = engine
         self.metrics = metrics
         self.ledger = ledger
         self.datasets = datasets
+        self.candidates = candidates
     }
 
     public func handle(_ request: HTTPRequest, peer: PeerIdentity) -> HTTPResponse {
@@ -117,6 +122,16 @@ public struct CoordinatorRouter: HTTPHandler {
                 return .error(404, "no partial decryption of \(party) was used in round \(round)")
             }
             return octets(bytes)
+        }
+        if let captured = route.match("v1/candidates/*") {
+            guard request.method == "GET" else { return notAllowed(request) }
+            guard peer.role == .agent else { return forbidden(peer, "only institutions score candidates") }
+            let hash = captured[0]
+            guard hash.count == 64, hash.allSatisfy({ $0.isHexDigit && !$0.isUppercase }) else {
+                return .error(400, "a candidate is named by the lowercase hex SHA-256 of its CSV")
+            }
+            guard let bytes = try? candidates?(hash) else { return .error(404, "no candidate \(hash) awaits its quality round") }
+            return HTTPResponse(status: 200, headers: HTTPHeaders([("Content-Type", "text/csv; charset=utf-8")]), body: bytes)
         }
         if let datasets, route.segments.first == "v1", route.segments.dropFirst().first == "datasets" {
             return datasets.handle(route, request: request, peer: peer)

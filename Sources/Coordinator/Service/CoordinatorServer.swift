@@ -40,7 +40,8 @@ public final class CoordinatorServer: @unchecked Sendable {
                                    maximumFinalityDelay: configuration.finalityDelaySeconds)
         run = try SynthesisRun(schema: schema, kind: GeneratorKind(rawValue: configuration.generator) ?? .mst, epsilon: configuration.epsilon,
                                delta: configuration.delta, quorum: quorum, agents: agentKeys.count, modulusBits: kit.thresholdKey.paillier.modulusBits,
-                               collectionSeconds: configuration.collectionSeconds, stateDirectory: configuration.state)
+                               collectionSeconds: configuration.collectionSeconds, stateDirectory: configuration.state,
+                               qualityBudgetShare: configuration.qualityBudgetShare)
         let policy = CoordinatorEngine.Policy(agentKeys: agentKeys, committeeSeats: kit.committeeSeats, quorum: quorum,
                                               collectionSeconds: configuration.collectionSeconds, failAfterSeconds: configuration.failAfterSeconds,
                                               decryptionTimeout: configuration.decryptionSeconds)
@@ -53,11 +54,12 @@ public final class CoordinatorServer: @unchecked Sendable {
         metrics = CoordinatorMetrics(server: nil)
         let engine = self.engine
         let datasets = DatasetCatalog(root: configuration.state + "/datasets", ledger: ledger, onLedgerChange: { engine.notifyAgents() })
-        let router = CoordinatorRouter(engine: engine, metrics: metrics, ledger: ledger, datasets: datasets)
+        let run = self.run
+        let router = CoordinatorRouter(engine: engine, metrics: metrics, ledger: ledger, datasets: datasets,
+                                       candidates: { try run.candidateCSV(sha256: $0) })
         server = HTTPServer(configuration: serverConfiguration, tls: tls, handler: router)
         metrics.attach(server: server.metrics)
         let ledger = self.ledger
-        let run = self.run
         engine.setExtraTaskSource { agent in
             // Co-signing waits for the job's last round (one head covers the whole job).
             let roundsRunning = run.datasetDirectory == nil

@@ -6,7 +6,22 @@ import Shared
 /// generator's history, and when the generator finishes, samples the synthetic table and writes
 /// it with its datasheet. Its state (plan, history, release records) is saved atomically after
 /// every round, so a restarted coordinator resumes the run where it stopped.
+///
+/// With a quality share, the sampled table is first a candidate: it is written under
+/// synthesis/candidates/, one more round asks every institution to score it against its own
+/// holdout (`QualityScoreQuery`, fetched by its SHA-256 from `GET /v1/candidates/{sha256}`), and
+/// only then is it published with the decoded scores in its datasheet. The quality release is
+/// in the privacy plan from the start, so agents count it in their budgets like any other.
 public final class SynthesisRun: RoundApplier, @unchecked Sendable {
+    /// The sampled table awaiting its quality round.
+    struct Candidate: Codable {
+        var id: String
+        var sha256: String
+        var rows: Int
+        var estimatedRecords: Double
+        var modelHash: String
+    }
+
     /// What is persisted between rounds.
     struct Saved: Codable {
         var plan: PrivacyPlan
@@ -15,6 +30,7 @@ public final class SynthesisRun: RoundApplier, @unchecked Sendable {
         var contributorsByRelease: [String: Int]
         var contributors: [String]
         var dataset: String?
+        var candidate: Candidate?
     }
 
     public let schema: TableSchema
@@ -25,13 +41,18 @@ public final class SynthesisRun: RoundApplier, @unchecked Sendable {
     public let agents: Int
     public let modulusBits: Int
     public let collectionSeconds: Double
+    /// Share of the budget for the quality round (0: publish without one).
+    public let qualityBudgetShare: Double
     private let directory: String
     private let datasetsDirectory: String
     private let lock = NSLockShim()
     private var saved: Saved
 
     public init(schema: TableSchema, kind: GeneratorKind, epsilon: Double, delta: Double, quorum: Int, agents: Int,
-                modulusBits: Int, collectionSeconds: Double, stateDirectory: String) throws {
+                modulusBits: Int, collectionSeconds: Double, stateDirectory: String, qualityBudgetShare: Double = 0) throws {
+        guard (0..<1).contains(qualityBudgetShare) else {
+            throw ApiaryError(.invalidArgument, "the quality budget share must be in [0, 1), got \(qualityBudgetShare)")
+        }
         self.schema = schema
         self.generator = kind.makeGenerator()
         self.epsilon = epsilon
@@ -40,19 +61,33 @@ public final class SynthesisRun: RoundApplier, @unchecked Sendable {
         self.agents = agents
         self.modulusBits = modulusBits
         self.collectionSeconds = collectionSeconds
+        self.qualityBudgetShare = qualityBudgetShare
         directory = stateDirectory + "/synthesis"
         datasetsDirectory = stateDirectory + "/datasets"
         try DurableFile.makeDirectory(directory)
+        try DurableFile.makeDirectory(directory + "/candidates")
         try DurableFile.makeDirectory(datasetsDirectory)
         if let bytes = try DurableFile.read(directory + "/run.json") {
             saved = try ProtocolJSON.decode(Saved.self, from: bytes, what: "\(directory)/run.json")
         } else {
-            let releases = try generator.plannedReleases(schema: schema)
+            var releases = try generator.plannedReleases(schema: schema)
+            if qualityBudgetShare > 0 {
+                releases.append(QualityScoreQuery.plannedRelease(share: qualityBudgetShare, generatorReleases: releases))
+            }
             let plan = try PrivacyPlan.calibrate(releases: releases, epsilon: epsilon, delta: delta, quorum: quorum)
-            saved = Saved(plan: plan, history: [], records: [], contributorsByRelease: [:], contributors: [], dataset: nil)
+            saved = Saved(plan: plan, history: [], records: [], contributorsByRelease: [:], contributors: [], dataset: nil, candidate: nil)
             try persist()
         }
     }
+
+    /// The candidate table's CSV bytes when `sha256` names the candidate awaiting its quality
+    /// round (nil otherwise: nothing else is served before publication).
+    public func candidateCSV(sha256: String) throws -> [UInt8]? {
+        guard let candidate = lock.withLock({ saved.candidate }), saved.dataset == nil, candidate.sha256 == sha256 else { return nil }
+        return try DurableFile.read(candidatePath(candidate.id))
+    }
+
+    private func candidatePath(_ id: String) -> String { directory + "/candidates/\(id).csv" }
 
     /// The folder of the published dataset once the run has finished.
     public var datasetDirectory: String? { lock.withLock { saved.dataset.map { datasetsDirectory + "/" + $0 } } }
@@ -64,7 +99,13 @@ public final class SynthesisRun: RoundApplier, @unchecked Sendable {
     public func nextTask(roundId: UInt64, now: Date = Date()) throws -> UpdateTask? {
         try lock.withLock {
             guard saved.dataset == nil else { return nil }
-            guard case .task(let task) = try generator.nextStep(schema: schema, plan: saved.plan, history: saved.history) else { return nil }
+            let task: RoundTask
+            if let candidate = saved.candidate {
+                task = try QualityScoreQuery.roundTask(candidateSHA256: candidate.sha256, round: saved.history.count + 1, plan: saved.plan)
+            } else {
+                guard case .task(let next) = try generator.nextStep(schema: schema, plan: saved.plan, history: saved.history) else { return nil }
+                task = next
+            }
             return try SynthesisTaskCodec.updateTask(task, roundId: roundId, schema: schema, modulusBits: modulusBits, agents: agents,
                                                      quorum: quorum, deadline: now.addingTimeInterval(collectionSeconds),
                                                      modelHashIn: historyHash(saved.history))
@@ -76,7 +117,6 @@ public final class SynthesisRun: RoundApplier, @unchecked Sendable {
         let result: (String, Bool) = try lock.withLock {
             var next = saved
             let outcome = RoundOutcome(task: roundTask, sums: try roundTask.split(sums, schema: schema), contributors: round.contributors.count)
-            next.history.append(outcome)
             for (index, block) in roundTask.blocks.enumerated() {
                 next.records.append(ReleaseRecord(name: block.release, round: roundTask.round, l1: block.noise?.l1 ?? 0, l2: block.noise?.l2 ?? 0,
                                                   totalMu: block.noise?.actualTotalMu(contributors: outcome.contributors) ?? 0,
@@ -84,39 +124,67 @@ public final class SynthesisRun: RoundApplier, @unchecked Sendable {
                 next.contributorsByRelease[block.release] = outcome.contributors
             }
             next.contributors = Array(Set(next.contributors).union(round.contributors)).sorted()
-            var modelHash = historyHash(next.history)
+            var modelHash: String
             var finished = false
-            if case .finished(let fitted) = try generator.nextStep(schema: schema, plan: next.plan, history: next.history) {
-                let id = "dataset-\(round.id)"
-                modelHash = SHA256.hash(try ProtocolJSON.encode(fitted)).hexString
-                try publish(fitted, id: id, state: next)
-                next.dataset = id
+            if let candidate = next.candidate {
+                // The quality round: publish the candidate with the decoded scores.
+                guard roundTask.blocks.count == 1, case .qualityScores(let query) = roundTask.blocks[0].query,
+                      query.candidateSHA256 == candidate.sha256 else {
+                    throw ApiaryError(.protocolViolation, "round \(round.id) is not the quality round of candidate \(candidate.id)")
+                }
+                guard let csv = try DurableFile.read(candidatePath(candidate.id)), SHA256.hash(csv).hexString == candidate.sha256 else {
+                    throw ApiaryError(.notFound, "candidate \(candidate.id) is missing or changed in \(directory)/candidates")
+                }
+                let quality = try query.decode(outcome.sums[0])
+                try publish(csv: csv, rows: candidate.rows, estimatedRecords: candidate.estimatedRecords, id: candidate.id, state: next, quality: quality)
+                next.dataset = candidate.id
+                modelHash = candidate.modelHash
                 finished = true
+            } else {
+                next.history.append(outcome)
+                modelHash = historyHash(next.history)
+                if case .finished(let fitted) = try generator.nextStep(schema: schema, plan: next.plan, history: next.history) {
+                    let id = "dataset-\(round.id)"
+                    modelHash = SHA256.hash(try ProtocolJSON.encode(fitted)).hexString
+                    let model = fitted.model
+                    let rows = max(1, Int(model.estimatedRecords.rounded()))
+                    let csv = CSVWriter.encode(model.sample(rows: rows, using: SystemRandom()))
+                    if qualityBudgetShare > 0 {
+                        // Written before the state names it, so a restart finds the same candidate.
+                        try DurableFile.write(csv, to: candidatePath(id), mode: 0o600)
+                        next.candidate = Candidate(id: id, sha256: SHA256.hash(csv).hexString, rows: rows,
+                                                   estimatedRecords: model.estimatedRecords, modelHash: modelHash)
+                        Log.info("dataset.candidate", ["dataset": id, "rows": String(rows), "sha256": next.candidate!.sha256])
+                    } else {
+                        try publish(csv: csv, rows: rows, estimatedRecords: model.estimatedRecords, id: id, state: next, quality: nil)
+                        next.dataset = id
+                        finished = true
+                    }
+                }
             }
+            let published = saved.candidate.flatMap { next.dataset == nil ? nil : $0 }
             saved = next
             try persist()
+            // The published copy is in datasets/ now; the candidate file is no longer named by the state.
+            if let published { try? FileManager.default.removeItem(atPath: candidatePath(published.id)) }
             return (modelHash, finished)
         }
         let nextTask = result.1 ? nil : try self.nextTask(roundId: round.id + 1)
         return (result.0, nextTask)
     }
 
-    /// Samples the synthetic table and writes it with its datasheet into datasets/<id>/.
-    private func publish(_ fitted: FittedModel, id: String, state: Saved) throws {
-        let model = fitted.model
-        let rows = max(1, Int(model.estimatedRecords.rounded()))
-        let synthetic = model.sample(rows: rows, using: SystemRandom())
+    /// Writes the synthetic table with its datasheet into datasets/<id>/.
+    private func publish(csv: [UInt8], rows: Int, estimatedRecords: Double, id: String, state: Saved, quality: SecureQualityScores?) throws {
         let folder = datasetsDirectory + "/" + id
         try DurableFile.makeDirectory(folder, mode: 0o755)
-        let csv = CSVWriter.encode(synthetic)
         let (spent, order) = try state.plan.accountedEpsilon(contributors: state.contributorsByRelease)
         let datasheet = Datasheet(
-            schema: schema, rows: rows, estimatedRealRecords: model.estimatedRecords,
+            schema: schema, rows: rows, estimatedRealRecords: estimatedRecords,
             generator: .init(name: generator.name, parameters: generator.parameters),
             privacy: .init(epsilon: spent, delta: delta, targetEpsilon: epsilon, order: order.isFinite ? order : nil, quorum: quorum,
                            accountant: "Renyi DP of the Skellam mechanism (Agarwal, Kairouz, Liu 2021) composed over every release, dp-accounting's default orders, improved RDP-to-(epsilon, delta) conversion",
                            unit: "record (adding or removing one row at any institution)", releases: state.records),
-            contributors: state.contributors, quality: nil,
+            contributors: state.contributors, quality: quality,
             cryptography: "\(modulusBits)-bit threshold Paillier (t-of-n, proofs of correct partial decryption); DJN short-exponent encryption; packed signed-integer slots",
             hashes: ["synthetic.csv": SHA256.hash(csv).hexString, "schema.json": SHA256.hash(try schema.jsonData()).hexString])
         // The CSV last: its presence marks the dataset complete.

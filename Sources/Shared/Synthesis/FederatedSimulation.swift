@@ -17,7 +17,7 @@ public struct FederatedSimulation: Sendable {
     public let configuration: SimulationConfiguration
 
     /// Name of the quality release in the privacy plan.
-    public static let qualityRelease = "quality-scores"
+    public static let qualityRelease = QualityScoreQuery.release
 
     /// A simulation with the given settings.
     public init(configuration: SimulationConfiguration) { self.configuration = configuration }
@@ -61,10 +61,7 @@ public struct FederatedSimulation: Sendable {
         let generator = config.generator.makeGenerator()
         var releases = try generator.plannedReleases(schema: schema)
         if config.holdoutPath != nil, config.qualityBudgetShare > 0 {
-            let generatorWeight = releases.reduce(0) { $0 + $1.weight }
-            let (l1, l2) = qualityQuery(hash: "").sensitivity
-            releases.append(PlannedRelease(name: Self.qualityRelease, l1: l1, l2: l2,
-                                           weight: config.qualityBudgetShare * generatorWeight / (1 - config.qualityBudgetShare)))
+            releases.append(QualityScoreQuery.plannedRelease(share: config.qualityBudgetShare, generatorReleases: releases))
         }
         let plan = try PrivacyPlan.calibrate(releases: releases, epsilon: config.epsilon, delta: config.delta, quorum: quorum)
         if plan.isPrivate {
@@ -149,13 +146,12 @@ public struct FederatedSimulation: Sendable {
             let holdouts = (0..<n).map { index in holdoutRead.table.filter { $0 % n == index } }
             // What the agents score is the file as published, read back and checked by its hash.
             let candidate = try CSVReader(schema: schema).read(bytes: csvBytes, name: "synthetic.csv").table
-            let query = qualityQuery(hash: csvHash)
+            let task = try QualityScoreQuery.roundTask(candidateSHA256: csvHash, round: history.count + 1, plan: plan)
+            let block = task.blocks[0]
+            guard case .qualityScores(let query) = block.query else { throw ApiaryError(.invalidArgument, "quality round without its query") }
             let classifier = schema.targetIndex.flatMap { target in
                 schema.positiveTargetCode.map { TargetClassifier(training: candidate, target: target, positiveCode: $0, steps: query.trainingSteps) }
             }
-            let block = try MeasurementBlock(release: Self.qualityRelease, query: .qualityScores(query),
-                                             noise: plan.noise(for: Self.qualityRelease))
-            let task = RoundTask(generator: "quality", round: history.count + 1, blocks: [block])
             let outcome = try runRound(task, tables: tables, publicKey: publicKey, decryptor: decryptor,
                                        progress: progress) { index in
                 try LocalContribution.compute(task: task, table: tables[index], holdout: holdouts[index], candidate: candidate,
@@ -203,8 +199,6 @@ public struct FederatedSimulation: Sendable {
         progress("round \(task.round) (\(task.blocks.map(\.release).joined(separator: ", "))): \(tables.count) institutions, \(count) values in \(accumulator.count) ciphertexts, aggregate \(accumulator.hash.prefix(16))")
         return RoundOutcome(task: task, sums: try task.split(decoded, schema: schema), contributors: tables.count)
     }
-
-    private func qualityQuery(hash: String) -> QualityScoreQuery { QualityScoreQuery(candidateSHA256: hash) }
 
     private func record(_ block: MeasurementBlock, round: Int, contributors: Int, coordinates: Int) -> ReleaseRecord {
         let (l1, l2) = block.query.sensitivity

@@ -32,6 +32,26 @@ public struct QualityScoreQuery: Sendable, Codable, Equatable {
         self.trainingSteps = trainingSteps
     }
 
+    /// Name of the quality release in a privacy plan.
+    public static let release = "quality-scores"
+
+    /// The quality release planned next to a generator's releases so that it takes `share` of
+    /// the total budget weight (`share` in [0, 1); its weight is share / (1 - share) times the
+    /// generator's). Its sensitivity does not depend on the candidate.
+    public static func plannedRelease(share: Double, generatorReleases: [PlannedRelease]) -> PlannedRelease {
+        let generatorWeight = generatorReleases.reduce(0) { $0 + $1.weight }
+        let (l1, l2) = QualityScoreQuery(candidateSHA256: "").sensitivity
+        return PlannedRelease(name: release, l1: l1, l2: l2, weight: share * generatorWeight / (1 - share))
+    }
+
+    /// The round that asks every agent to score the candidate whose CSV has hash
+    /// `candidateSHA256`, with the plan's noise for the quality release.
+    public static func roundTask(candidateSHA256: String, round: Int, plan: PrivacyPlan) throws -> RoundTask {
+        let block = try MeasurementBlock(release: release, query: .qualityScores(QualityScoreQuery(candidateSHA256: candidateSHA256)),
+                                         noise: plan.noise(for: release))
+        return RoundTask(generator: "quality", round: round, blocks: [block])
+    }
+
     /// Length of the vector.
     public var outputCount: Int { 3 + 2 * buckets }
 

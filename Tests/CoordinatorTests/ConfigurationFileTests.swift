@@ -1,0 +1,48 @@
+import Foundation
+import Testing
+import AgentKit
+import CoordinatorKit
+import Shared
+
+@Suite("Coordinator and agent configuration files")
+struct ConfigurationFileTests {
+    private func write(_ text: String) throws -> (folder: String, path: String) {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("apiary-config-\(UUID().uuidString)").path
+        try DurableFile.makeDirectory(folder)
+        try DurableFile.write(Array(text.utf8), to: folder + "/config.json")
+        return (folder, folder + "/config.json")
+    }
+
+    @Test("the quality round takes a tenth of the budget by default; a share outside [0, 1) is refused naming the file")
+    func qualityShare() throws {
+        let base = #"{"kit": "kit", "state": "state", "schema": "schema.json""#
+        let plain = try write(base + "}")
+        defer { try? FileManager.default.removeItem(atPath: plain.folder) }
+        #expect(try CoordinatorConfiguration.load(path: plain.path).qualityBudgetShare == 0.1)
+        let off = try write(base + #", "qualityBudgetShare": 0}"#)
+        defer { try? FileManager.default.removeItem(atPath: off.folder) }
+        #expect(try CoordinatorConfiguration.load(path: off.path).qualityBudgetShare == 0)
+        for bad in ["1", "-0.1", "1.5"] {
+            let file = try write(base + #", "qualityBudgetShare": \#(bad)}"#)
+            defer { try? FileManager.default.removeItem(atPath: file.folder) }
+            #expect {
+                _ = try CoordinatorConfiguration.load(path: file.path)
+            } throws: { error in
+                "\(error)".contains(file.path) && "\(error)".contains("qualityBudgetShare")
+            }
+        }
+    }
+
+    @Test("an agent's holdout is optional and resolved against the configuration's folder")
+    func agentHoldout() throws {
+        let base = #"{"kit": "kit", "coordinator": "https://127.0.0.1:8443", "data": "rows.csv", "schema": "schema.json", "state": "state""#
+        let without = try write(base + "}")
+        defer { try? FileManager.default.removeItem(atPath: without.folder) }
+        #expect(try AgentConfiguration.load(path: without.path).holdout == nil)
+        let with = try write(base + #", "holdout": "private/holdout.csv"}"#)
+        defer { try? FileManager.default.removeItem(atPath: with.folder) }
+        let configuration = try AgentConfiguration.load(path: with.path)
+        #expect(configuration.holdout == with.folder + "/private/holdout.csv")
+        #expect(configuration.data == with.folder + "/rows.csv")
+    }
+}
