@@ -128,6 +128,30 @@ struct SynthesisOverProtocolTests {
         #expect(gone.status == 404)
     }
 
+    @Test("quality round without holdouts: agents score zero records, the dataset is still published")
+    func qualityRoundWithoutHoldouts() throws {
+        let fixture = try EngineFixture()
+        defer { try? FileManager.default.removeItem(atPath: fixture.directory) }
+        let consortium = try Consortium(fixture: fixture, qualityBudgetShare: 0.1, holdouts: false)
+        #expect(try consortium.runToPublication() == 3)
+        let quality = try #require(try consortium.datasheet()["quality"] as? [String: Any])
+        let records = try #require(quality["records"] as? Double)
+        #expect(abs(records) < 300, "noisy holdout records \(records)")
+    }
+
+    @Test("a run keeps the plan it started with when restarted with another quality share")
+    func resumedPlan() throws {
+        let fixture = try EngineFixture()
+        defer { try? FileManager.default.removeItem(atPath: fixture.directory) }
+        let schema = try TableSchema.load(path: Self.sampleData + "/schema.json")
+        let first = try SynthesisRun(schema: schema, kind: .mst, epsilon: 1, delta: 1e-6, quorum: 2, agents: 3, modulusBits: 512,
+                                     collectionSeconds: 60, stateDirectory: fixture.directory, qualityBudgetShare: 0)
+        let resumed = try SynthesisRun(schema: schema, kind: .mst, epsilon: 1, delta: 1e-6, quorum: 2, agents: 3, modulusBits: 512,
+                                       collectionSeconds: 60, stateDirectory: fixture.directory, qualityBudgetShare: 0.2)
+        #expect(resumed.plan == first.plan)
+        #expect(!resumed.plan.releases.contains { $0.name == QualityScoreQuery.release })
+    }
+
     @Test("the candidate endpoint serves only the pending candidate, only to institutions")
     func candidateEndpoint() throws {
         let fixture = try EngineFixture()

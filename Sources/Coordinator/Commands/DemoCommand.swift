@@ -18,7 +18,8 @@ public enum DemoCommand {
     Options:
       --out DIR        where kits, configuration, state, logs and results go (default ./demo-out);
                        must not exist yet or be empty
-      --json           end with one JSON object: rounds, epsilon, dataset, datasheet, ledger, verified
+      --json           end with one JSON object: rounds, epsilon (per institution), dataset,
+                       datasheet, ledger, verified, seconds, quality (the datasheet's scores)
       --key-bits N     Paillier modulus (default 2048; 1024 for a quicker trial)
       --data NAME      bundled table: flchain (medical, default) or credit (finance)
       --timeout S      give up after S seconds (default 170)

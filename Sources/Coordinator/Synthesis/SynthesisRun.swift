@@ -69,10 +69,15 @@ public final class SynthesisRun: RoundApplier, @unchecked Sendable {
         try DurableFile.makeDirectory(datasetsDirectory)
         if let bytes = try DurableFile.read(directory + "/run.json") {
             saved = try ProtocolJSON.decode(Saved.self, from: bytes, what: "\(directory)/run.json")
+            // A resumed run keeps the plan it started with (institutions checked their budgets against it).
+            let planned = saved.plan.releases.contains { $0.name == QualityScoreQuery.release }
+            if planned != (qualityBudgetShare > 0) {
+                Log.warning("synthesis.quality_share_ignored", ["reason": "the run in \(directory) was planned \(planned ? "with" : "without") a quality round; its plan is kept"])
+            }
         } else {
             var releases = try generator.plannedReleases(schema: schema)
             if qualityBudgetShare > 0 {
-                releases.append(QualityScoreQuery.plannedRelease(share: qualityBudgetShare, generatorReleases: releases))
+                releases.append(QualityScoreQuery.plannedRelease(share: qualityBudgetShare, generatorReleases: releases, schema: schema))
             }
             let plan = try PrivacyPlan.calibrate(releases: releases, epsilon: epsilon, delta: delta, quorum: quorum)
             saved = Saved(plan: plan, history: [], records: [], contributorsByRelease: [:], contributors: [], dataset: nil, candidate: nil)
@@ -101,7 +106,7 @@ public final class SynthesisRun: RoundApplier, @unchecked Sendable {
             guard saved.dataset == nil else { return nil }
             let task: RoundTask
             if let candidate = saved.candidate {
-                task = try QualityScoreQuery.roundTask(candidateSHA256: candidate.sha256, round: saved.history.count + 1, plan: saved.plan)
+                task = try QualityScoreQuery.roundTask(candidateSHA256: candidate.sha256, round: saved.history.count + 1, plan: saved.plan, schema: schema)
             } else {
                 guard case .task(let next) = try generator.nextStep(schema: schema, plan: saved.plan, history: saved.history) else { return nil }
                 task = next
@@ -149,7 +154,7 @@ public final class SynthesisRun: RoundApplier, @unchecked Sendable {
                     let model = fitted.model
                     let rows = max(1, Int(model.estimatedRecords.rounded()))
                     let csv = CSVWriter.encode(model.sample(rows: rows, using: SystemRandom()))
-                    if qualityBudgetShare > 0 {
+                    if next.plan.releases.contains(where: { $0.name == QualityScoreQuery.release }) {
                         // Written before the state names it, so a restart finds the same candidate.
                         try DurableFile.write(csv, to: candidatePath(id), mode: 0o600)
                         next.candidate = Candidate(id: id, sha256: SHA256.hash(csv).hexString, rows: rows,

@@ -61,7 +61,7 @@ public struct FederatedSimulation: Sendable {
         let generator = config.generator.makeGenerator()
         var releases = try generator.plannedReleases(schema: schema)
         if config.holdoutPath != nil, config.qualityBudgetShare > 0 {
-            releases.append(QualityScoreQuery.plannedRelease(share: config.qualityBudgetShare, generatorReleases: releases))
+            releases.append(QualityScoreQuery.plannedRelease(share: config.qualityBudgetShare, generatorReleases: releases, schema: schema))
         }
         let plan = try PrivacyPlan.calibrate(releases: releases, epsilon: config.epsilon, delta: config.delta, quorum: quorum)
         if plan.isPrivate {
@@ -146,7 +146,7 @@ public struct FederatedSimulation: Sendable {
             let holdouts = (0..<n).map { index in holdoutRead.table.filter { $0 % n == index } }
             // What the agents score is the file as published, read back and checked by its hash.
             let candidate = try CSVReader(schema: schema).read(bytes: csvBytes, name: "synthetic.csv").table
-            let task = try QualityScoreQuery.roundTask(candidateSHA256: csvHash, round: history.count + 1, plan: plan)
+            let task = try QualityScoreQuery.roundTask(candidateSHA256: csvHash, round: history.count + 1, plan: plan, schema: schema)
             let block = task.blocks[0]
             guard case .qualityScores(let query) = block.query else { throw ApiaryError(.invalidArgument, "quality round without its query") }
             let classifier = schema.targetIndex.flatMap { target in

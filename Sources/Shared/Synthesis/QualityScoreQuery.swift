@@ -35,19 +35,24 @@ public struct QualityScoreQuery: Sendable, Codable, Equatable {
     /// Name of the quality release in a privacy plan.
     public static let release = "quality-scores"
 
+    /// The query for `schema`: a classifier histogram only when the schema names a target.
+    public static func forSchema(_ schema: TableSchema, candidateSHA256: String) -> QualityScoreQuery {
+        QualityScoreQuery(candidateSHA256: candidateSHA256, buckets: schema.positiveTargetCode == nil ? 0 : 10)
+    }
+
     /// The quality release planned next to a generator's releases so that it takes `share` of
     /// the total budget weight (`share` in [0, 1); its weight is share / (1 - share) times the
-    /// generator's). Its sensitivity does not depend on the candidate.
-    public static func plannedRelease(share: Double, generatorReleases: [PlannedRelease]) -> PlannedRelease {
+    /// generator's). Its sensitivity depends on the schema (target or not), not on the candidate.
+    public static func plannedRelease(share: Double, generatorReleases: [PlannedRelease], schema: TableSchema) -> PlannedRelease {
         let generatorWeight = generatorReleases.reduce(0) { $0 + $1.weight }
-        let (l1, l2) = QualityScoreQuery(candidateSHA256: "").sensitivity
+        let (l1, l2) = forSchema(schema, candidateSHA256: "").sensitivity
         return PlannedRelease(name: release, l1: l1, l2: l2, weight: share * generatorWeight / (1 - share))
     }
 
     /// The round that asks every agent to score the candidate whose CSV has hash
     /// `candidateSHA256`, with the plan's noise for the quality release.
-    public static func roundTask(candidateSHA256: String, round: Int, plan: PrivacyPlan) throws -> RoundTask {
-        let block = try MeasurementBlock(release: release, query: .qualityScores(QualityScoreQuery(candidateSHA256: candidateSHA256)),
+    public static func roundTask(candidateSHA256: String, round: Int, plan: PrivacyPlan, schema: TableSchema) throws -> RoundTask {
+        let block = try MeasurementBlock(release: release, query: .qualityScores(forSchema(schema, candidateSHA256: candidateSHA256)),
                                          noise: plan.noise(for: release))
         return RoundTask(generator: "quality", round: round, blocks: [block])
     }
