@@ -40,14 +40,17 @@ public struct MSTGenerator: Generator {
     public let minimumSignal: Double
     /// Noisy one-way counts below this many noise deviations count as empty within a group.
     public let fineThreshold: Double
+    /// Cells of the tree round's pair tables below this many noise deviations count as empty.
+    public let cellThreshold: Double
 
     /// Release names.
     public static let oneWayRelease = "mst-one-way", selectionRelease = "mst-selection", treeRelease = "mst-tree"
 
     /// A generator with the given settings.
     public init(selectionGroups: Int = 4, weights: (oneWay: Double, selection: Double, tree: Double) = (1, 1, 3),
-                smoothing: Double = 0.01, minimumSignal: Double = 2, fineThreshold: Double = 2) {
+                smoothing: Double = 0.01, minimumSignal: Double = 2, fineThreshold: Double = 3, cellThreshold: Double = 2) {
         self.fineThreshold = fineThreshold
+        self.cellThreshold = cellThreshold
         self.minimumSignal = minimumSignal
         self.selectionGroups = selectionGroups
         self.weights = weights
@@ -58,7 +61,8 @@ public struct MSTGenerator: Generator {
     public var parameters: [String: String] {
         ["selection_groups": "\(selectionGroups)",
          "budget_weights": "one-way \(weights.oneWay), selection \(weights.selection), tree \(weights.tree)",
-         "smoothing": "\(smoothing)", "minimum_signal": "\(minimumSignal)", "fine_threshold": "\(fineThreshold)"]
+         "smoothing": "\(smoothing)", "minimum_signal": "\(minimumSignal)", "fine_threshold": "\(fineThreshold)",
+         "cell_threshold": "\(cellThreshold)"]
     }
 
     /// The three releases (one for a one-column table).
@@ -254,6 +258,24 @@ public struct MSTGenerator: Generator {
             tableVariance = history[1].noiseVariance(block: 0)
         }
         let cards = groups.map { ($0.max() ?? -1) + 1 }
+        // Cells of a pair table below `cellThreshold` noise deviations are taken as empty, and a
+        // child group left without any cell in its pair table as unsupported (like a code under
+        // the one-way rule below): mass there would be placed independently of the parent, and
+        // in a long tail such mass is what breaks correlations. Triples are left as they are: a
+        // second parent refines a dependence, so sparse triple cells are expected (flooring them
+        // cost flchain's train-on-synthetic AUC 0.02, docs/QUALITY.md).
+        let cellFloor = cellThreshold * tableVariance.squareRoot()
+        var tableSupport = cards.map { [Bool](repeating: true, count: $0) }
+        if cellFloor > 0 {
+            for table in tables where table.columns.count == 2 {
+                let child = table.columns[1], width = cards[child]
+                var alive = [Bool](repeating: false, count: width)
+                for (cell, value) in MarginalProjection.projectToSimplex(table.counts, total: total).enumerated() where value >= cellFloor {
+                    alive[cell % width] = true
+                }
+                if alive.contains(true) { tableSupport[child] = alive }
+            }
+        }
         // Fine distribution of each column from its own counts; its groups' distribution from
         // those counts summed per group combined with its margins in the tree round's tables,
         // cell by cell by inverse variance.
@@ -298,15 +320,22 @@ public struct MSTGenerator: Generator {
                     add(value, variance: tableVariance * summed, at: group)
                 }
             }
-            var combined = (0..<cards[column]).map { weighted[$0] / weights[$0] }
+            let combined = (0..<cards[column]).map { weighted[$0] / weights[$0] }
             // Support: a group none of whose codes stands out of the noise is taken as empty
-            // (unless that would empty the column). Noise on empty tail bins would otherwise
-            // create outliers that distort means and correlations.
-            let supported = (0..<cards[column]).map { keptTotals[$0] > 0 }
-            if supported.contains(true), oneWayVariance > 0 {
-                for group in 0..<cards[column] where !supported[group] { combined[group] = 0 }
+            // (unless that would empty the column), and the projection runs over the supported
+            // groups only (projecting with zeros in place would hand them mass back whenever
+            // the total must grow). Noise on empty tail bins would otherwise create outliers
+            // that distort means and correlations.
+            let supported = (0..<cards[column]).filter { keptTotals[$0] > 0 && tableSupport[column][$0] }
+            if !supported.isEmpty, oneWayVariance > 0 {
+                var marginal = [Double](repeating: 0, count: cards[column])
+                for (group, mass) in zip(supported, MarginalProjection.projectToSimplex(supported.map { combined[$0] }, total: total)) {
+                    marginal[group] = mass
+                }
+                marginals.append(marginal)
+            } else {
+                marginals.append(MarginalProjection.projectToSimplex(combined, total: total))
             }
-            marginals.append(MarginalProjection.projectToSimplex(combined, total: total))
         }
         // Each table: adjusted to the child's margin and (for a pair) the parent's, so
         // consecutive edges agree on shared columns; a triple's parent configurations keep the
@@ -325,7 +354,8 @@ public struct MSTGenerator: Generator {
                 rowSums = (0..<rows).map { r in projected[(r * width)..<((r + 1) * width)].reduce(0, +) }
             }
             let fitted = MarginalProjection.fitTable(table.counts, rows: rows, columns: width, rowSums: rowSums,
-                                                     columnSums: marginals[child], smoothing: smoothing)
+                                                     columnSums: marginals[child], smoothing: smoothing,
+                                                     floor: table.columns.count == 2 ? cellFloor : 0)
             // A parent configuration without mass falls back to the child given the parent
             // alone, then to the child's margin.
             let byParent = Self.margin(fitted, cardinalities: [rows / cards[parent], cards[parent], width], axes: [1, 2])

@@ -39,10 +39,11 @@ public enum MarginalProjection {
 
     /// A rows x columns table (row-major) that has the given row and column sums (which must
     /// have equal totals) and stays close to `noisy`: the least-squares adjustment to the
-    /// margins, projected onto non-negative tables with the same total, blended with a `smoothing` share of the independence table
-    /// (so no row or column is left empty), then iterative proportional fitting to the margins.
+    /// margins, projected onto non-negative tables with the same total, cells below `floor` set to
+    /// zero, blended with a `smoothing` share of the independence table (so no row or column is
+    /// left empty), then iterative proportional fitting to the margins.
     public static func fitTable(_ noisy: [Double], rows: Int, columns: Int, rowSums: [Double], columnSums: [Double],
-                                smoothing: Double = 0.02, iterations: Int = 50) -> [Double] {
+                                smoothing: Double = 0.02, iterations: Int = 50, floor: Double = 0) -> [Double] {
         let total = rowSums.reduce(0, +)
         guard total > 0 else { return [Double](repeating: 0, count: rows * columns) }
         var table = noisy
@@ -59,6 +60,11 @@ public enum MarginalProjection {
         // Projecting (rather than clipping at zero) also takes back the mass that positive noise
         // left on empty cells, which would otherwise blur the dependence.
         var positive = projectToSimplex(table, total: total)
+        // Cells below `floor` are indistinguishable from empty ones under the noise.
+        if floor > 0 {
+            let floored = positive.map { $0 < floor ? 0 : $0 }
+            if floored.reduce(0, +) > 0 { positive = floored }
+        }
         let mass = positive.reduce(0, +)
         let keep = mass > 0 ? (1 - smoothing) * total / mass : 0
         let independentShare = mass > 0 ? smoothing : 1

@@ -20,6 +20,10 @@ public enum SynthesisTaskCodec {
     /// The generator task inside an `UpdateTask`, checked for consistency with its envelope.
     public static func roundTask(from update: UpdateTask, schema: TableSchema) throws -> RoundTask {
         let task = try ProtocolJSON.decode(RoundTask.self, from: Array(update.step.parameters.utf8), what: "generator task")
+        // Checked before anything is sized from them: a malformed marginal must be an error, not a crash.
+        for block in task.blocks {
+            if case .marginals(let query) = block.query { try query.validate(schema: schema) }
+        }
         guard task.outputCount(schema: schema) == update.valueCount else {
             throw ApiaryError(.protocolViolation, "round \(update.roundId): the step yields \(task.outputCount(schema: schema)) values, the task says \(update.valueCount)")
         }

@@ -115,26 +115,41 @@ public struct Discretiser: Sendable {
         return groups
     }
 
-    /// Like `coarseGroups`, but adjacent bins are merged into groups of about equal `mass` (one
-    /// weight per code, e.g. noisy counts; negative weights count as zero), so sparse tail bins
-    /// share a group instead of taking groups from the bulk. Falls back to equal bin counts
-    /// when the mass is all zero.
+    /// Like `coarseGroups`, but guided by `mass` (one weight per code, e.g. noisy counts;
+    /// negative weights count as zero): the two adjacent groups with the least mass together
+    /// are merged, again and again, until `maxGroups` remain. Sparse runs of tail bins merge
+    /// first, so they do not take groups from the bulk, while a tail bin that holds mass of its
+    /// own keeps it apart from the bulk (which an equal-mass split would fold into the last
+    /// group, losing where the extremes lie). Falls back to equal bin counts when the mass is
+    /// all zero.
     public func massGroups(column: Int, maxGroups: Int, mass: [Double]) -> [Int] {
         let spec = schema.columns[column]
         let fine = spec.kind.valueCodeCount
         let weights = mass.prefix(fine).map { max($0, 0) }
-        let total = weights.reduce(0, +)
-        guard spec.kind.isNumeric, fine > maxGroups, maxGroups >= 1, weights.count == fine, total > 0 else {
+        guard spec.kind.isNumeric, fine > maxGroups, maxGroups >= 1, weights.count == fine, weights.reduce(0, +) > 0 else {
             return coarseGroups(column: column, maxGroups: maxGroups)
         }
-        var groups: [Int] = []
-        var group = 0, running = 0.0
-        for weight in weights {
-            groups.append(group)
-            running += weight
-            if group < maxGroups - 1, running >= Double(group + 1) * total / Double(maxGroups) { group += 1 }
-        }
+        var groups = Self.mergeLightestNeighbours(weights: weights, into: maxGroups)
         if spec.missing == .keep { groups.append((groups.last ?? -1) + 1) }
+        return groups
+    }
+
+    /// The group of each item after merging, while more than `maxGroups` groups remain, the two
+    /// adjacent groups whose weights sum least (the leftmost such pair on ties).
+    static func mergeLightestNeighbours(weights: [Double], into maxGroups: Int) -> [Int] {
+        var spans = weights.indices.map { (first: $0, last: $0, weight: weights[$0]) }
+        while spans.count > max(1, maxGroups) {
+            var lightest = 0
+            for index in 1..<(spans.count - 1) where spans[index].weight + spans[index + 1].weight < spans[lightest].weight + spans[lightest + 1].weight {
+                lightest = index
+            }
+            spans[lightest] = (spans[lightest].first, spans[lightest + 1].last, spans[lightest].weight + spans[lightest + 1].weight)
+            spans.remove(at: lightest + 1)
+        }
+        var groups = [Int](repeating: 0, count: weights.count)
+        for (group, span) in spans.enumerated() {
+            for item in span.first...span.last { groups[item] = group }
+        }
         return groups
     }
 

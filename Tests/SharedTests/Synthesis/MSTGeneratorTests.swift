@@ -83,7 +83,7 @@ struct MSTGeneratorTests {
         #expect(abs(conditional(a: 1, b: 1) - 0.95) < 0.03)
     }
 
-    @Test("the tree round merges bins by noisy mass: sparse tail bins share a group, the bulk keeps its resolution")
+    @Test("the tree round merges the lightest neighbouring bins: sparse tail bins share a group, a tail with mass keeps its own")
     func massGroups() throws {
         let schema = TableSchema(columns: [
             ColumnSchema(name: "v", kind: .real(lower: 0, upper: 100, binEdges: [0, 1, 2, 3, 4, 5, 6, 20, 40, 60, 80, 100], decimals: 1),
@@ -92,16 +92,68 @@ struct MSTGeneratorTests {
         let discretiser = Discretiser(schema: schema)
         let mass: [Double] = [100, 100, 100, 100, 100, 100, 3, -2, 1, 0, 7]
         let groups = discretiser.massGroups(column: 0, maxGroups: 3, mass: mass)
-        #expect(groups == [0, 0, 0, 1, 1, 2, 2, 2, 2, 2, 2, 3], "six bulk bins in three groups, the tail with the last; missing apart")
+        #expect(groups == [0, 0, 1, 1, 2, 2, 2, 2, 2, 2, 2, 3], "bulk bins paired, the sparse tail with the last pair; missing apart")
+        // A tail bin holding mass of its own stays apart from the bulk and from the emptier extremes.
+        let heavyTail: [Double] = [100, 100, 100, 100, 100, 100, 3, -2, 60, 0, 7]
+        #expect(discretiser.massGroups(column: 0, maxGroups: 8, mass: heavyTail) == [0, 1, 2, 3, 4, 5, 6, 6, 6, 7, 7, 8])
         #expect(discretiser.coarseGroups(column: 0, maxGroups: 3) == [0, 0, 0, 0, 1, 1, 1, 1, 2, 2, 2, 3],
                 "equal bin counts give the tail two of the three groups")
         #expect(discretiser.massGroups(column: 0, maxGroups: 3, mass: [Double](repeating: 0, count: 11))
                 == discretiser.coarseGroups(column: 0, maxGroups: 3), "no mass: equal bin counts")
         // The coding travels in the query; the agent checks it covers the schema.
         let query = MarginalSetQuery(marginals: [[0]], codeGroups: [groups])
-        #expect(try query.evaluate(codes: [[0, 1, 2, 9, 11]], schema: schema) == [3, 0, 1, 1])
+        #expect(try query.evaluate(codes: [[0, 1, 2, 9, 11]], schema: schema) == [2, 1, 1, 1])
         for bad in [[[0, 1]], [groups.map { $0 == 3 ? 5 : $0 }], [groups.map { $0 - 1 }]] {
             #expect(throws: ApiaryError.self) { try MarginalSetQuery(marginals: [[0]], codeGroups: bad).validate(schema: schema) }
+        }
+    }
+
+    @Test("pair-table cells below the floor are emptied; the margins still hold")
+    func cellFloor() throws {
+        // 3 x 3 table, margins from the noiseless counts; two cells are noise on empty cells.
+        let noisy: [Double] = [50, 3, 10, 0, 40, -2, 10, 4, 30]
+        let rows = [60.0, 40, 40], columns = [60.0, 40, 40]
+        let floored = MarginalProjection.fitTable(noisy, rows: 3, columns: 3, rowSums: rows, columnSums: columns, smoothing: 0, floor: 6)
+        for cell in [1, 7] { #expect(floored[cell] < 1e-6, "cell \(cell) is below the floor") }
+        for r in 0..<3 { #expect(abs(floored[(r * 3)..<(r * 3 + 3)].reduce(0, +) - rows[r]) < 1e-3) }
+        for c in 0..<3 { #expect(abs((0..<3).reduce(0) { $0 + floored[$1 * 3 + c] } - columns[c]) < 1e-3) }
+        let kept = MarginalProjection.fitTable(noisy, rows: 3, columns: 3, rowSums: rows, columnSums: columns, smoothing: 0)
+        #expect(kept[1] > 0.1 || kept[7] > 0.1, "without a floor some noise mass stays: \(kept)")
+    }
+
+    @Test("with noise, tail bins holding a row or two get no synthetic values (no invented extremes)")
+    func sparseTail() throws {
+        let edges: [Double] = [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 20, 30, 40, 50, 60, 70, 80, 90, 100]
+        let schema = TableSchema(columns: [
+            ColumnSchema(name: "group", kind: .categorical(categories: ["g0", "g1"])),
+            ColumnSchema(name: "value", kind: .real(lower: 0, upper: 100, binEdges: edges, decimals: 2)),
+        ])
+        let random = SeededRandom(seed: 77)
+        let tables = try (0..<2).map { part -> Table in
+            var rows: [[Double]] = [[], []]
+            for index in 0..<1_500 {
+                let group = Double(random.uniform(below: 2))
+                // The bulk in [0, 10), shifted by the group; one extreme row per table.
+                let value = index == 0 ? 55.0 + Double(part) * 30 : min(9.99, random.unitDouble() * 6 + group * 3)
+                rows[0].append(group)
+                rows[1].append(value)
+            }
+            return try Table(schema: schema, columns: rows)
+        }
+        let generator = MSTGenerator()
+        let plan = try PrivacyPlan.calibrate(releases: try generator.plannedReleases(schema: schema), epsilon: 1, delta: 1e-6, quorum: 2)
+        for seed: UInt64 in [1, 2, 3] {
+            guard case .tree(let model) = try SynthesisTestSupport.fit(generator, tables: tables, plan: plan, seed: seed) else {
+                Issue.record("MST must give a tree model")
+                return
+            }
+            let synthetic = model.sample(rows: 3_000, using: SeededRandom(seed: seed))
+            let values = synthetic.values[1]
+            #expect(values.max() ?? 0 < 10, "seed \(seed): largest synthetic value \(values.max() ?? 0)")
+            // The dependence the bulk carries is kept.
+            let byGroup = (0..<2).map { g in zip(synthetic.values[0], values).filter { Int($0.0) == g }.map(\.1) }
+            let means = byGroup.map { $0.reduce(0, +) / Double(max(1, $0.count)) }
+            #expect(means[1] - means[0] > 2, "seed \(seed): group means \(means)")
         }
     }
 
