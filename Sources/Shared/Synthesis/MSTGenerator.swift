@@ -42,14 +42,17 @@ public struct MSTGenerator: Generator {
     public let fineThreshold: Double
     /// Cells of the tree round's pair tables below this many noise deviations count as empty.
     public let cellThreshold: Double
+    /// Factor on the selection score of pairs with the schema's target (`treeWeight`).
+    public let targetWeight: Double
 
     /// Release names.
     public static let oneWayRelease = "mst-one-way", selectionRelease = "mst-selection", treeRelease = "mst-tree"
 
     /// A generator with the given settings.
     public init(selectionGroups: Int = 4, weights: (oneWay: Double, selection: Double, tree: Double) = (1, 1, 3),
-                smoothing: Double = 0.01, minimumSignal: Double = 2, fineThreshold: Double = 3, cellThreshold: Double = 2) {
+                smoothing: Double = 0.01, minimumSignal: Double = 2, fineThreshold: Double = 3, cellThreshold: Double = 2, targetWeight: Double = 2) {
         self.fineThreshold = fineThreshold
+        self.targetWeight = targetWeight
         self.cellThreshold = cellThreshold
         self.minimumSignal = minimumSignal
         self.selectionGroups = selectionGroups
@@ -62,7 +65,7 @@ public struct MSTGenerator: Generator {
         ["selection_groups": "\(selectionGroups)",
          "budget_weights": "one-way \(weights.oneWay), selection \(weights.selection), tree \(weights.tree)",
          "smoothing": "\(smoothing)", "minimum_signal": "\(minimumSignal)", "fine_threshold": "\(fineThreshold)",
-         "cell_threshold": "\(cellThreshold)"]
+         "cell_threshold": "\(cellThreshold)", "target_weight": "\(targetWeight)"]
     }
 
     /// The three releases (one for a one-column table).
@@ -95,7 +98,7 @@ public struct MSTGenerator: Generator {
             return .task(RoundTask(generator: name, round: 1, blocks: blocks))
         case 1 where d >= 2:
             let scores = try selectionScores(schema: schema, round1: history[0])
-            let tree = MaximumSpanningTree.edges(nodes: d) { scores[$0][$1] }
+            let tree = MaximumSpanningTree.edges(nodes: d) { treeWeight(scores[$0][$1], $0, $1, target: schema.targetIndex) }
             let noise = try plan.noise(for: Self.treeRelease)
             let total = try estimatedTotal(schema: schema, history: history)
             let noiseVariance = noise.map { 2 * $0.actualTotalMu(contributors: plan.quorum) } ?? 0
@@ -163,6 +166,16 @@ public struct MSTGenerator: Generator {
     }
 
     // MARK: Selection
+
+    /// An edge's weight in the spanning tree: its selection score, times `targetWeight` when it
+    /// joins the schema's target and the score is positive. The target names the table's
+    /// downstream task (the quality report's classifier), and a tree that hangs a column on the
+    /// target keeps that column's effect on it; doubling makes the tree do so where the target's
+    /// dependence is within a factor of two of the best other link (measured in docs/QUALITY.md).
+    func treeWeight(_ score: Double, _ i: Int, _ j: Int, target: Int?) -> Double {
+        guard let target, i == target || j == target, score > 0 else { return score }
+        return targetWeight * score
+    }
 
     /// Every pair's noisy mutual information from round 1's coarse pairs, minus what noise alone
     /// contributes (symmetric, zero diagonal).

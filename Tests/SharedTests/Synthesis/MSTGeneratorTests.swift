@@ -8,7 +8,9 @@ struct MSTGeneratorTests {
     @Test("with noise, the selected tree recovers the chain A-B-C (X hangs anywhere)")
     func recoversChain() throws {
         let tables = (0..<3).map { SynthesisTestSupport.chainTable(rows: 1000, seed: UInt64(10 + $0)) }
-        let generator = MSTGenerator()
+        // Mutual information alone (the default doubles pairs with the target C, which hangs A on
+        // C: A-C's dependence, 0.85^2 of the chain's, is more than half of A-B's).
+        let generator = MSTGenerator(targetWeight: 1)
         let plan = try PrivacyPlan.calibrate(releases: try generator.plannedReleases(schema: SynthesisTestSupport.chainSchema),
                                              epsilon: 2, delta: 1e-6, quorum: 3)
         guard case .tree(let model) = try SynthesisTestSupport.fit(generator, tables: tables, plan: plan) else {
@@ -106,6 +108,20 @@ struct MSTGeneratorTests {
         for bad in [[[0, 1]], [groups.map { $0 == 3 ? 5 : $0 }], [groups.map { $0 - 1 }]] {
             #expect(throws: ApiaryError.self) { try MarginalSetQuery(marginals: [[0]], codeGroups: bad).validate(schema: schema) }
         }
+    }
+
+    @Test("pairs with the target weigh double in the tree: a column about as tied to the target as to another hangs on the target")
+    func targetWeight() throws {
+        // Columns: 0 = the target, 1 = A, 2 = B. A-B is the strongest pair, B-target nearly as strong.
+        let scores: [[Double]] = [[0, 0.06, 0.055], [0.06, 0, 0.10], [0.055, 0.10, 0]]
+        func tree(_ generator: MSTGenerator) -> Set<[Int]> {
+            Set(MaximumSpanningTree.edges(nodes: 3) { generator.treeWeight(scores[$0][$1], $0, $1, target: 0) }.map { [min($0.0, $0.1), max($0.0, $0.1)] })
+        }
+        #expect(tree(MSTGenerator(targetWeight: 1)) == [[0, 1], [1, 2]])
+        #expect(tree(MSTGenerator()) == [[0, 1], [0, 2]])
+        // Negative scores (no signal above the noise) are not boosted; without a target nothing changes.
+        #expect(MSTGenerator().treeWeight(-0.01, 0, 1, target: 0) == -0.01)
+        #expect(MSTGenerator().treeWeight(0.05, 0, 1, target: nil) == 0.05)
     }
 
     @Test("pair-table cells below the floor are emptied; the margins still hold")
