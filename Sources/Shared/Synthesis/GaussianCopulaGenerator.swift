@@ -8,6 +8,10 @@
 ///   The coordinator turns the sums of z_i z_j (i <= j) into correlations, normalising by the
 ///   clipped scores' own second moments, and takes the nearest correlation matrix (eigenvalue
 ///   clipping, unit diagonal).
+/// - The model samples from pass 1's counts with the same support rule as MST: codes below
+///   `supportThreshold` noise deviations are empty (the floor above only keeps the agents'
+///   scores finite). A floor of 1% spread over a long tail's near-empty bins would otherwise
+///   place 1% of the rows at random extremes, which breaks Pearson correlations.
 /// Budget: weights `weights` (default 1 : 1) of the Gaussian-part RDP (see `PrivacyPlan`).
 /// Clipping the score vector at squared norm C^2 = `clipFactor` d biases correlations slightly
 /// toward zero and bounds the sensitivity.
@@ -20,15 +24,18 @@ public struct GaussianCopulaGenerator: Generator {
     public let clipFactor: Double
     /// Fixed-point scale of the products.
     public let scale: Double
-    /// Least probability of a code, as a fraction of uniform.
+    /// Least probability of a code in the agents' CDFs, as a fraction of uniform.
     public let floor: Double
+    /// Pass-1 counts below this many noise deviations are empty when sampling.
+    public let supportThreshold: Double
 
     /// Release names.
     public static let marginalRelease = "copula-marginals", correlationRelease = "copula-correlations"
 
     /// A generator with the given settings.
     public init(weights: (marginals: Double, correlations: Double) = (1, 1), clipFactor: Double = 2,
-                scale: Double = 64, floor: Double = 0.01) {
+                scale: Double = 64, floor: Double = 0.01, supportThreshold: Double = 3) {
+        self.supportThreshold = supportThreshold
         self.weights = weights
         self.clipFactor = clipFactor
         self.scale = scale
@@ -38,7 +45,7 @@ public struct GaussianCopulaGenerator: Generator {
     /// Settings for the datasheet.
     public var parameters: [String: String] {
         ["budget_weights": "marginals \(weights.marginals), correlations \(weights.correlations)",
-         "clip_factor": "\(clipFactor)", "scale": "\(scale)"]
+         "clip_factor": "\(clipFactor)", "scale": "\(scale)", "support_threshold": "\(supportThreshold)"]
     }
 
     private func momentQuery(cumulative: [[Double]]) -> CopulaMomentQuery {
@@ -99,8 +106,8 @@ public struct GaussianCopulaGenerator: Generator {
                 }
                 correlation = SymmetricMatrix(size: d, entries: entries).nearestCorrelation()
             }
-            return .finished(.copula(try CopulaModel(schema: schema, marginals: marginals, correlation: correlation,
-                                                     estimatedRecords: total)))
+            return .finished(.copula(try CopulaModel(schema: schema, marginals: try samplingMarginals(schema: schema, round1: history[0]),
+                                                     correlation: correlation, estimatedRecords: total)))
         default:
             throw ApiaryError(.invalidArgument, "the copula runs two passes; got a history of \(history.count)")
         }
@@ -118,5 +125,26 @@ public struct GaussianCopulaGenerator: Generator {
             return projected.map { (1 - floor) * $0 / total + floor / k }
         }
         return (marginals, total)
+    }
+
+    /// Pass 1's counts for sampling: codes below `supportThreshold` noise deviations are empty,
+    /// the rest projected onto non-negative counts with the record estimate and normalised (all
+    /// codes, as in `fitMarginals` without its floor, if none would be left).
+    func samplingMarginals(schema: TableSchema, round1: RoundOutcome) throws -> [[Double]] {
+        guard case .marginals(let query) = round1.task.blocks[0].query else {
+            throw ApiaryError(.invalidArgument, "copula fit needs pass 1's marginals")
+        }
+        let total = try MSTGenerator().estimatedTotal(schema: schema, history: [round1])
+        let cutoff = supportThreshold * round1.noiseVariance(block: 0).squareRoot()
+        return query.split(round1.sums[0], schema: schema).map { counts -> [Double] in
+            let values = counts.map(Double.init)
+            var kept = values.indices.filter { values[$0] > cutoff }
+            if kept.isEmpty { kept = Array(values.indices) }
+            var probabilities = [Double](repeating: 0, count: values.count)
+            for (code, mass) in zip(kept, MarginalProjection.projectToSimplex(kept.map { values[$0] }, total: total)) {
+                probabilities[code] = mass / total
+            }
+            return probabilities
+        }
     }
 }
