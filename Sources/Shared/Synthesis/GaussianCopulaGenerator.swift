@@ -34,7 +34,7 @@ public struct GaussianCopulaGenerator: Generator {
 
     /// A generator with the given settings.
     public init(weights: (marginals: Double, correlations: Double) = (1, 1), clipFactor: Double = 2,
-                scale: Double = 64, floor: Double = 0.01, supportThreshold: Double = 3) {
+                scale: Double = 64, floor: Double = 0.01, supportThreshold: Double = 2) {
         self.supportThreshold = supportThreshold
         self.weights = weights
         self.clipFactor = clipFactor

@@ -50,7 +50,7 @@ public struct MSTGenerator: Generator {
 
     /// A generator with the given settings.
     public init(selectionGroups: Int = 4, weights: (oneWay: Double, selection: Double, tree: Double) = (1, 1, 3),
-                smoothing: Double = 0.01, minimumSignal: Double = 2, fineThreshold: Double = 3, cellThreshold: Double = 2, targetWeight: Double = 2) {
+                smoothing: Double = 0.01, minimumSignal: Double = 2, fineThreshold: Double = 2, cellThreshold: Double = 2, targetWeight: Double = 2) {
         self.fineThreshold = fineThreshold
         self.targetWeight = targetWeight
         self.cellThreshold = cellThreshold
