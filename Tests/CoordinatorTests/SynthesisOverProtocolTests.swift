@@ -139,6 +139,28 @@ struct SynthesisOverProtocolTests {
         #expect(abs(records) < 300, "noisy holdout records \(records)")
     }
 
+    @Test("a round applied twice (a restart before the engine saved it) changes the run once")
+    func applyTwice() throws {
+        let fixture = try EngineFixture()
+        defer { try? FileManager.default.removeItem(atPath: fixture.directory) }
+        let consortium = try Consortium(fixture: fixture)
+        try consortium.engine.openRound(try #require(try consortium.run.nextTask(roundId: 1)))
+        for _ in 0..<20 where consortium.engine.currentRound?.stage != .applied {
+            for agent in consortium.agents { _ = try agent.runOnce(wait: 0) }
+        }
+        let state = try #require(consortium.engine.currentRound)
+        #expect(state.stage == .applied)
+        let task = try #require(try consortium.engine.store.current()?.task)
+        let sums = try #require(consortium.engine.lastSums)
+        // The engine applied round 1; a restarted coordinator applies it again.
+        let resumed = try SynthesisRun(schema: consortium.schema, kind: .mst, epsilon: 1, delta: 1e-6, quorum: 2, agents: 3,
+                                       modulusBits: 512, collectionSeconds: 60, stateDirectory: fixture.directory)
+        let again = try resumed.apply(round: state, task: task, sums: sums)
+        let next = try #require(again.next)
+        #expect(try SynthesisTaskCodec.roundTask(from: next, schema: consortium.schema).round == 2, "the tree round comes next, once")
+        #expect(again.modelHash == state.modelHashOut)
+    }
+
     @Test("a run keeps the plan it started with when restarted with another quality share")
     func resumedPlan() throws {
         let fixture = try EngineFixture()

@@ -31,6 +31,10 @@ public final class SynthesisRun: RoundApplier, @unchecked Sendable {
         var contributors: [String]
         var dataset: String?
         var candidate: Candidate?
+        /// The last round applied and the model hash it gave: the engine saves a round as
+        /// applied only after `apply` returns, so a crash in between applies it again.
+        var lastApplied: UInt64?
+        var lastModelHash: String?
     }
 
     public let schema: TableSchema
@@ -120,6 +124,8 @@ public final class SynthesisRun: RoundApplier, @unchecked Sendable {
     public func apply(round: RoundState, task: UpdateTask, sums: [Int64]) throws -> (modelHash: String, next: UpdateTask?) {
         let roundTask = try SynthesisTaskCodec.roundTask(from: task, schema: schema)
         let result: (String, Bool) = try lock.withLock {
+            // Applied already (a restart between this and the engine's save): nothing changes.
+            if saved.lastApplied == round.id, let hash = saved.lastModelHash { return (hash, saved.dataset != nil) }
             var next = saved
             let outcome = RoundOutcome(task: roundTask, sums: try roundTask.split(sums, schema: schema), contributors: round.contributors.count)
             for (index, block) in roundTask.blocks.enumerated() {
@@ -168,6 +174,8 @@ public final class SynthesisRun: RoundApplier, @unchecked Sendable {
                 }
             }
             let published = saved.candidate.flatMap { next.dataset == nil ? nil : $0 }
+            next.lastApplied = round.id
+            next.lastModelHash = modelHash
             saved = next
             try persist()
             // The published copy is in datasets/ now; the candidate file is no longer named by the state.
