@@ -27,7 +27,11 @@ public struct GeneratorComputation: LocalComputation {
         guard task.quorum >= minimumQuorum else {
             throw ApiaryError(.protocolViolation, "round \(task.roundId) sizes noise for \(task.quorum) contributors; this institution requires at least \(minimumQuorum)")
         }
-        return try SynthesisTaskCodec.privacyCost(of: try SynthesisTaskCodec.roundTask(from: task, schema: table.schema), quorum: task.quorum)
+        let roundTask = try SynthesisTaskCodec.roundTask(from: task, schema: table.schema)
+        // Called before the budget is charged: a candidate that cannot be fetched and checked
+        // refuses the round here, so retries cost nothing.
+        if let query = Self.qualityQueries(roundTask).first { _ = try candidate(sha256: query.candidateSHA256) }
+        return try SynthesisTaskCodec.privacyCost(of: roundTask, quorum: task.quorum)
     }
 
     public func privacyCost(of task: UpdateTask, contributors: Int) throws -> PrivacyCost {
@@ -37,10 +41,7 @@ public struct GeneratorComputation: LocalComputation {
 
     public func noisyVector(for task: UpdateTask, random: any RandomSource) throws -> [Int64] {
         let roundTask = try SynthesisTaskCodec.roundTask(from: task, schema: table.schema)
-        let qualityQueries = roundTask.blocks.compactMap { block -> QualityScoreQuery? in
-            if case .qualityScores(let query) = block.query { return query }
-            return nil
-        }
+        let qualityQueries = Self.qualityQueries(roundTask)
         guard let query = qualityQueries.first else {
             return try LocalContribution.compute(task: roundTask, table: table, random: random)
         }
@@ -53,6 +54,13 @@ public struct GeneratorComputation: LocalComputation {
         }
         return try LocalContribution.compute(task: roundTask, table: table, holdout: holdout ?? Table(schema: table.schema),
                                              candidate: try candidate(sha256: query.candidateSHA256), random: random)
+    }
+
+    static func qualityQueries(_ task: RoundTask) -> [QualityScoreQuery] {
+        task.blocks.compactMap { block in
+            if case .qualityScores(let query) = block.query { return query }
+            return nil
+        }
     }
 
     /// The candidate table named by `sha256`, fetched and checked.

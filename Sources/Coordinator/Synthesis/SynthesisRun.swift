@@ -92,7 +92,7 @@ public final class SynthesisRun: RoundApplier, @unchecked Sendable {
     /// The candidate table's CSV bytes when `sha256` names the candidate awaiting its quality
     /// round (nil otherwise: nothing else is served before publication).
     public func candidateCSV(sha256: String) throws -> [UInt8]? {
-        guard let candidate = lock.withLock({ saved.candidate }), saved.dataset == nil, candidate.sha256 == sha256 else { return nil }
+        guard let candidate = lock.withLock({ saved.dataset == nil ? saved.candidate : nil }), candidate.sha256 == sha256 else { return nil }
         return try DurableFile.read(candidatePath(candidate.id))
     }
 
@@ -109,15 +109,21 @@ public final class SynthesisRun: RoundApplier, @unchecked Sendable {
         try lock.withLock {
             guard saved.dataset == nil else { return nil }
             let task: RoundTask
+            var modelHashIn = historyHash(saved.history)
             if let candidate = saved.candidate {
+                // Agents spend budget on this round: never offer a candidate that cannot be served.
+                guard let csv = try DurableFile.read(candidatePath(candidate.id)), SHA256.hash(csv).hexString == candidate.sha256 else {
+                    throw ApiaryError(.notFound, "candidate \(candidate.id) is missing or changed in \(directory)/candidates; the quality round cannot run")
+                }
                 task = try QualityScoreQuery.roundTask(candidateSHA256: candidate.sha256, round: saved.history.count + 1, plan: saved.plan, schema: schema)
+                modelHashIn = candidate.modelHash
             } else {
                 guard case .task(let next) = try generator.nextStep(schema: schema, plan: saved.plan, history: saved.history) else { return nil }
                 task = next
             }
             return try SynthesisTaskCodec.updateTask(task, roundId: roundId, schema: schema, modulusBits: modulusBits, agents: agents,
                                                      quorum: quorum, deadline: now.addingTimeInterval(collectionSeconds),
-                                                     modelHashIn: historyHash(saved.history))
+                                                     modelHashIn: modelHashIn)
         }
     }
 
@@ -146,10 +152,16 @@ public final class SynthesisRun: RoundApplier, @unchecked Sendable {
                 guard let csv = try DurableFile.read(candidatePath(candidate.id)), SHA256.hash(csv).hexString == candidate.sha256 else {
                     throw ApiaryError(.notFound, "candidate \(candidate.id) is missing or changed in \(directory)/candidates")
                 }
-                let quality = try query.decode(outcome.sums[0])
-                try publish(csv: csv, rows: candidate.rows, estimatedRecords: candidate.estimatedRecords, id: candidate.id, state: next, quality: quality)
+                let scores = try query.decode(outcome.sums[0])
+                let reliable = query.isReliable(scores, noiseVariance: outcome.noiseVariance(block: 0))
+                if !reliable {
+                    Log.warning("dataset.quality_withheld", ["dataset": candidate.id, "reason": "too few holdout records to tell from the noise"])
+                }
+                try publish(csv: csv, rows: candidate.rows, estimatedRecords: candidate.estimatedRecords, id: candidate.id, state: next,
+                            quality: reliable ? scores : nil)
                 next.dataset = candidate.id
-                modelHash = candidate.modelHash
+                // The round's output is the scored table itself: the ledger's model chain ends at its hash.
+                modelHash = candidate.sha256
                 finished = true
             } else {
                 next.history.append(outcome)

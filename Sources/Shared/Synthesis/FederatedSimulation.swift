@@ -157,7 +157,12 @@ public struct FederatedSimulation: Sendable {
                 try LocalContribution.compute(task: task, table: tables[index], holdout: holdouts[index], candidate: candidate,
                                               classifier: classifier, random: random(institution: index, round: task.round))
             }
-            quality = try query.decode(outcome.sums[0])
+            let scores = try query.decode(outcome.sums[0])
+            if query.isReliable(scores, noiseVariance: outcome.noiseVariance(block: 0)) {
+                quality = scores
+            } else {
+                progress("quality: withheld, too few holdout records to tell from the noise")
+            }
             records.append(record(block, round: task.round, contributors: outcome.contributors, coordinates: outcome.sums[0].count))
             contributorsByRelease[block.release] = outcome.contributors
             lap("quality")

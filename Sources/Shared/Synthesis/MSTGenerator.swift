@@ -335,11 +335,13 @@ public struct MSTGenerator: Generator {
             }
             let combined = (0..<cards[column]).map { weighted[$0] / weights[$0] }
             // Support: a group none of whose codes stands out of the noise is taken as empty
-            // (unless that would empty the column), and the projection runs over the supported
+            // (the one-way rule alone if both together would empty the column, no rule if that
+            // would too), and the projection runs over the supported
             // groups only (projecting with zeros in place would hand them mass back whenever
             // the total must grow). Noise on empty tail bins would otherwise create outliers
             // that distort means and correlations.
-            let supported = (0..<cards[column]).filter { keptTotals[$0] > 0 && tableSupport[column][$0] }
+            var supported = (0..<cards[column]).filter { keptTotals[$0] > 0 && tableSupport[column][$0] }
+            if supported.isEmpty { supported = (0..<cards[column]).filter { keptTotals[$0] > 0 } }
             if !supported.isEmpty, oneWayVariance > 0 {
                 var marginal = [Double](repeating: 0, count: cards[column])
                 for (group, mass) in zip(supported, MarginalProjection.projectToSimplex(supported.map { combined[$0] }, total: total)) {

@@ -112,6 +112,14 @@ public struct QualityScoreQuery: Sendable, Codable, Equatable {
                                    trainOnSynthetic: tstr)
     }
 
+    /// Whether decoded scores rest on enough holdout records to be reported: the noisy record
+    /// count must be at least `minimumDeviations` of its own noise standard deviations
+    /// (sqrt(variance) / S, public). Below that the averages are mostly noise (with no holdouts
+    /// at all, a column score anywhere in [0, 1]).
+    public func isReliable(_ scores: SecureQualityScores, noiseVariance: Double, minimumDeviations: Double = 5) -> Bool {
+        scores.records > 0 && scores.records >= minimumDeviations * noiseVariance.squareRoot() / Double(scale)
+    }
+
     /// Accuracy (buckets at or above one half predict positive) and AUC (ties within a bucket
     /// count half) from per-class histograms of predicted probabilities.
     public static func histogramScores(negatives: [Double], positives: [Double]) -> ClassifierScores {
