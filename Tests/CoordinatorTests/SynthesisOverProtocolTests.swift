@@ -109,6 +109,9 @@ struct SynthesisOverProtocolTests {
         #expect(abs(records - 1_305) < 300, "noisy holdout records \(records)")
         let shapes = try #require(quality["column_shapes"] as? Double)
         #expect(shapes > 0.8 && shapes <= 1)
+        // The noise on the averages is stated: the release's deviation over the noisy record count.
+        let deviation = try #require(quality["noise_sd"] as? Double)
+        #expect(deviation > 0 && deviation < 0.02, "noise sd \(deviation)")
         let auc = try #require((quality["train_on_synthetic"] as? [String: Any])?["auc"] as? Double)
         #expect(auc > 0.6 && auc <= 1)
         let releases = ((datasheet["privacy"] as? [String: Any])?["releases"] as? [[String: Any]])?.compactMap { $0["name"] as? String }

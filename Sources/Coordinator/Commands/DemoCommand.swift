@@ -193,7 +193,8 @@ final class Demo {
                 + " (each agent's own accountant, budget 1.0)",
             "  synthetic rows                 : \(synthetic.rowCount)",
             "  quality (institutions' holdouts, aggregated with noise): column shapes \(score(quality["column_shapes"] as? Double)), "
-                + "pair trends \(score(quality["pair_trends"] as? Double)), train-on-synthetic AUC \(score(auc))",
+                + "pair trends \(score(quality["pair_trends"] as? Double)), train-on-synthetic AUC \(score(auc))"
+                + " (noise sd of the first two \(score(quality["noise_sd"] as? Double)))",
             "  verified against the ledger    : \(verified ? "yes" : "NO")",
             "  dataset    \(results)/synthetic.csv",
             "  datasheet  \(results)/datasheet.md and datasheet.json",

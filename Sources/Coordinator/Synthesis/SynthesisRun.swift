@@ -152,7 +152,7 @@ public final class SynthesisRun: RoundApplier, @unchecked Sendable {
                 guard let csv = try DurableFile.read(candidatePath(candidate.id)), SHA256.hash(csv).hexString == candidate.sha256 else {
                     throw ApiaryError(.notFound, "candidate \(candidate.id) is missing or changed in \(directory)/candidates")
                 }
-                let scores = try query.decode(outcome.sums[0])
+                let scores = try query.decode(outcome.sums[0], noiseVariance: outcome.noiseVariance(block: 0))
                 let reliable = query.isReliable(scores, noiseVariance: outcome.noiseVariance(block: 0))
                 if !reliable {
                     Log.warning("dataset.quality_withheld", ["dataset": candidate.id, "reason": "too few holdout records to tell from the noise"])

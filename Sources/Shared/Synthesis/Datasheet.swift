@@ -168,12 +168,15 @@ public struct Datasheet: Sendable, Codable, Equatable {
             lines.append("| holdout records (noisy) | \(number(quality.records, 0)) |")
             lines.append("| column shapes (1 - TV or KS distance) | \(number(quality.columnShapes)) |")
             lines.append("| pair trends (1 - contingency TV distance) | \(number(quality.pairTrends)) |")
+            if let deviation = quality.noiseDeviation {
+                lines.append("| noise standard deviation of the two scores above | \(number(deviation)) |")
+            }
             if let tstr = quality.trainOnSynthetic {
                 lines.append("| train on synthetic, test on real: accuracy | \(number(tstr.accuracy)) |")
                 lines.append("| train on synthetic, test on real: AUC | \(number(tstr.auc)) |")
             }
         } else {
-            lines.append("Not scored (no holdout).")
+            lines.append("Not scored (no holdout, or too few holdout rows to tell the scores from the noise).")
         }
         lines.append("")
         lines.append("## Schema")

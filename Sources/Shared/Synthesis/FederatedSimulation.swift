@@ -157,7 +157,7 @@ public struct FederatedSimulation: Sendable {
                 try LocalContribution.compute(task: task, table: tables[index], holdout: holdouts[index], candidate: candidate,
                                               classifier: classifier, random: random(institution: index, round: task.round))
             }
-            let scores = try query.decode(outcome.sums[0])
+            let scores = try query.decode(outcome.sums[0], noiseVariance: outcome.noiseVariance(block: 0))
             if query.isReliable(scores, noiseVariance: outcome.noiseVariance(block: 0)) {
                 quality = scores
             } else {

@@ -95,8 +95,10 @@ public struct QualityScoreQuery: Sendable, Codable, Equatable {
         return vector
     }
 
-    /// The coordinator's view: averages from the noisy sum over agents (clamped to valid ranges).
-    public func decode(_ sums: [Int64]) throws -> SecureQualityScores {
+    /// The coordinator's view: averages from the noisy sum over agents (clamped to valid ranges),
+    /// with the noise's standard deviation on the two averages when `noiseVariance` (per
+    /// coordinate, public) is given.
+    public func decode(_ sums: [Int64], noiseVariance: Double = 0) throws -> SecureQualityScores {
         guard sums.count == outputCount else { throw ApiaryError(.invalidArgument, "quality vector has \(sums.count) values, expected \(outputCount)") }
         let n = max(1.0, Double(sums[0]) / Double(scale))
         let clamp: (Double) -> Double = { min(1, max(0, $0)) }
@@ -109,7 +111,8 @@ public struct QualityScoreQuery: Sendable, Codable, Equatable {
         return SecureQualityScores(records: Double(sums[0]) / Double(scale),
                                    columnShapes: clamp(1 - Double(sums[1]) / (Double(scale) * n)),
                                    pairTrends: clamp(1 - Double(sums[2]) / (Double(scale) * n)),
-                                   trainOnSynthetic: tstr)
+                                   trainOnSynthetic: tstr,
+                                   noiseDeviation: noiseVariance > 0 ? noiseVariance.squareRoot() / (Double(scale) * n) : nil)
     }
 
     /// Whether decoded scores rest on enough holdout records to be reported: the noisy record

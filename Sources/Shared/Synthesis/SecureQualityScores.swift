@@ -9,16 +9,22 @@ public struct SecureQualityScores: Sendable, Codable, Equatable {
     public let pairTrends: Double
     /// Train-on-synthetic, test-on-real accuracy and AUC from the pooled histograms.
     public let trainOnSynthetic: ClassifierScores?
+    /// Standard deviation of the noise on `columnShapes` and `pairTrends` (public: the release's
+    /// noise over the noisy record count), nil without noise.
+    public let noiseDeviation: Double?
 
     private enum CodingKeys: String, CodingKey {
         case records
         case columnShapes = "column_shapes"
         case pairTrends = "pair_trends"
         case trainOnSynthetic = "train_on_synthetic"
+        case noiseDeviation = "noise_sd"
     }
 
     /// Scores with the given values.
-    public init(records: Double, columnShapes: Double, pairTrends: Double, trainOnSynthetic: ClassifierScores?) {
+    public init(records: Double, columnShapes: Double, pairTrends: Double, trainOnSynthetic: ClassifierScores?,
+                noiseDeviation: Double? = nil) {
+        self.noiseDeviation = noiseDeviation
         self.records = records
         self.columnShapes = columnShapes
         self.pairTrends = pairTrends
