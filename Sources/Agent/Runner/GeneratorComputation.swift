@@ -68,7 +68,7 @@ public struct GeneratorComputation: LocalComputation {
         guard let coordinator else {
             throw ApiaryError(.invalidArgument, "this agent has no coordinator connection to fetch candidate \(sha256.prefix(16))")
         }
-        guard sha256.count == 64, sha256.allSatisfy({ $0.isHexDigit && !$0.isUppercase }) else {
+        guard SHA256.isHexDigest(sha256) else {
             throw ApiaryError(.protocolViolation, "candidate hash '\(sha256.prefix(80))' is not a lowercase hex SHA-256")
         }
         let response = try coordinator.send(HTTPRequest(method: "GET", target: "/v1/candidates/\(sha256)"))

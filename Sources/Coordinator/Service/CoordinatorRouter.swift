@@ -127,7 +127,7 @@ public struct CoordinatorRouter: HTTPHandler {
             guard request.method == "GET" else { return notAllowed(request) }
             guard peer.role == .agent else { return forbidden(peer, "only institutions score candidates") }
             let hash = captured[0]
-            guard hash.count == 64, hash.allSatisfy({ $0.isHexDigit && !$0.isUppercase }) else {
+            guard SHA256.isHexDigest(hash) else {
                 return .error(400, "a candidate is named by the lowercase hex SHA-256 of its CSV")
             }
             guard let bytes = try? candidates?(hash) else { return .error(404, "no candidate \(hash) awaits its quality round") }

@@ -45,8 +45,6 @@ public final class SynthesisRun: RoundApplier, @unchecked Sendable {
     public let agents: Int
     public let modulusBits: Int
     public let collectionSeconds: Double
-    /// Share of the budget for the quality round (0: publish without one).
-    public let qualityBudgetShare: Double
     private let directory: String
     private let datasetsDirectory: String
     private let lock = NSLockShim()
@@ -65,7 +63,6 @@ public final class SynthesisRun: RoundApplier, @unchecked Sendable {
         self.agents = agents
         self.modulusBits = modulusBits
         self.collectionSeconds = collectionSeconds
-        self.qualityBudgetShare = qualityBudgetShare
         directory = stateDirectory + "/synthesis"
         datasetsDirectory = stateDirectory + "/datasets"
         try DurableFile.makeDirectory(directory)
@@ -98,6 +95,14 @@ public final class SynthesisRun: RoundApplier, @unchecked Sendable {
 
     private func candidatePath(_ id: String) -> String { directory + "/candidates/\(id).csv" }
 
+    /// The candidate's bytes, checked against the hash the state holds.
+    private func verifiedCandidateCSV(_ candidate: Candidate) throws -> [UInt8] {
+        guard let csv = try DurableFile.read(candidatePath(candidate.id)), SHA256.hash(csv).hexString == candidate.sha256 else {
+            throw ApiaryError(.notFound, "candidate \(candidate.id) is missing or changed in \(directory)/candidates; the quality round cannot run")
+        }
+        return csv
+    }
+
     /// The folder of the published dataset once the run has finished.
     public var datasetDirectory: String? { lock.withLock { saved.dataset.map { datasetsDirectory + "/" + $0 } } }
 
@@ -112,9 +117,7 @@ public final class SynthesisRun: RoundApplier, @unchecked Sendable {
             var modelHashIn = historyHash(saved.history)
             if let candidate = saved.candidate {
                 // Agents spend budget on this round: never offer a candidate that cannot be served.
-                guard let csv = try DurableFile.read(candidatePath(candidate.id)), SHA256.hash(csv).hexString == candidate.sha256 else {
-                    throw ApiaryError(.notFound, "candidate \(candidate.id) is missing or changed in \(directory)/candidates; the quality round cannot run")
-                }
+                _ = try verifiedCandidateCSV(candidate)
                 task = try QualityScoreQuery.roundTask(candidateSHA256: candidate.sha256, round: saved.history.count + 1, plan: saved.plan, schema: schema)
                 modelHashIn = candidate.modelHash
             } else {
@@ -149,16 +152,13 @@ public final class SynthesisRun: RoundApplier, @unchecked Sendable {
                       query.candidateSHA256 == candidate.sha256 else {
                     throw ApiaryError(.protocolViolation, "round \(round.id) is not the quality round of candidate \(candidate.id)")
                 }
-                guard let csv = try DurableFile.read(candidatePath(candidate.id)), SHA256.hash(csv).hexString == candidate.sha256 else {
-                    throw ApiaryError(.notFound, "candidate \(candidate.id) is missing or changed in \(directory)/candidates")
-                }
-                let scores = try query.decode(outcome.sums[0], noiseVariance: outcome.noiseVariance(block: 0))
-                let reliable = query.isReliable(scores, noiseVariance: outcome.noiseVariance(block: 0))
-                if !reliable {
+                let csv = try verifiedCandidateCSV(candidate)
+                let quality = try query.reportedScores(outcome.sums[0], noiseVariance: outcome.noiseVariance(block: 0))
+                if quality == nil {
                     Log.warning("dataset.quality_withheld", ["dataset": candidate.id, "reason": "too few holdout records to tell from the noise"])
                 }
                 try publish(csv: csv, rows: candidate.rows, estimatedRecords: candidate.estimatedRecords, id: candidate.id, state: next,
-                            quality: reliable ? scores : nil)
+                            quality: quality)
                 next.dataset = candidate.id
                 // The round's output is the scored table itself: the ledger's model chain ends at its hash.
                 modelHash = candidate.sha256

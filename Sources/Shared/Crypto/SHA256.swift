@@ -40,6 +40,11 @@ public struct SHA256: ~Copyable {
         return digest
     }
 
+    /// Whether `text` is a digest as this project writes it: 64 lowercase hex characters.
+    public static func isHexDigest(_ text: String) -> Bool {
+        text.count == 2 * digestSize && text.allSatisfy { $0.isHexDigit && !$0.isUppercase }
+    }
+
     /// The digest of `bytes` in one call.
     public static func hash<Bytes: ContiguousBytes>(_ bytes: Bytes) -> Digest {
         var digest = [UInt8](repeating: 0, count: digestSize)

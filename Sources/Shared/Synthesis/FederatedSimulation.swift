@@ -146,9 +146,9 @@ public struct FederatedSimulation: Sendable {
             let holdouts = (0..<n).map { index in holdoutRead.table.filter { $0 % n == index } }
             // What the agents score is the file as published, read back and checked by its hash.
             let candidate = try CSVReader(schema: schema).read(bytes: csvBytes, name: "synthetic.csv").table
+            let query = QualityScoreQuery.forSchema(schema, candidateSHA256: csvHash)
             let task = try QualityScoreQuery.roundTask(candidateSHA256: csvHash, round: history.count + 1, plan: plan, schema: schema)
             let block = task.blocks[0]
-            guard case .qualityScores(let query) = block.query else { throw ApiaryError(.invalidArgument, "quality round without its query") }
             let classifier = schema.targetIndex.flatMap { target in
                 schema.positiveTargetCode.map { TargetClassifier(training: candidate, target: target, positiveCode: $0, steps: query.trainingSteps) }
             }
@@ -157,12 +157,8 @@ public struct FederatedSimulation: Sendable {
                 try LocalContribution.compute(task: task, table: tables[index], holdout: holdouts[index], candidate: candidate,
                                               classifier: classifier, random: random(institution: index, round: task.round))
             }
-            let scores = try query.decode(outcome.sums[0], noiseVariance: outcome.noiseVariance(block: 0))
-            if query.isReliable(scores, noiseVariance: outcome.noiseVariance(block: 0)) {
-                quality = scores
-            } else {
-                progress("quality: withheld, too few holdout records to tell from the noise")
-            }
+            quality = try query.reportedScores(outcome.sums[0], noiseVariance: outcome.noiseVariance(block: 0))
+            if quality == nil { progress("quality: withheld, too few holdout records to tell from the noise") }
             records.append(record(block, round: task.round, contributors: outcome.contributors, coordinates: outcome.sums[0].count))
             contributorsByRelease[block.release] = outcome.contributors
             lap("quality")

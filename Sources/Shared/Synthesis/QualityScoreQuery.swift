@@ -123,6 +123,12 @@ public struct QualityScoreQuery: Sendable, Codable, Equatable {
         scores.records > 0 && scores.records >= minimumDeviations * noiseVariance.squareRoot() / Double(scale)
     }
 
+    /// The decoded scores if they are reliable enough to report (`isReliable`), else nil.
+    public func reportedScores(_ sums: [Int64], noiseVariance: Double) throws -> SecureQualityScores? {
+        let scores = try decode(sums, noiseVariance: noiseVariance)
+        return isReliable(scores, noiseVariance: noiseVariance) ? scores : nil
+    }
+
     /// Accuracy (buckets at or above one half predict positive) and AUC (ties within a bucket
     /// count half) from per-class histograms of predicted probabilities.
     public static func histogramScores(negatives: [Double], positives: [Double]) -> ClassifierScores {
