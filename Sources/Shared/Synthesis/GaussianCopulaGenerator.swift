@@ -80,7 +80,7 @@ public struct GaussianCopulaGenerator: Generator {
                                              noise: plan.noise(for: Self.correlationRelease))
             return .task(RoundTask(generator: name, round: 2, blocks: [block]))
         case 1, 2:
-            let (marginals, total) = try fitMarginals(schema: schema, round1: history[0])
+            let (counts, total) = try passOneCounts(schema: schema, round1: history[0])
             var correlation = SymmetricMatrix(identity: d)
             if d >= 2 {
                 guard case .copulaMoments(let query) = history[1].task.blocks[0].query else {
@@ -106,45 +106,44 @@ public struct GaussianCopulaGenerator: Generator {
                 }
                 correlation = SymmetricMatrix(size: d, entries: entries).nearestCorrelation()
             }
-            return .finished(.copula(try CopulaModel(schema: schema, marginals: try samplingMarginals(schema: schema, round1: history[0]),
-                                                     correlation: correlation, estimatedRecords: total)))
+            let marginals = samplingMarginals(counts: counts, total: total, noiseVariance: history[0].noiseVariance(block: 0))
+            return .finished(.copula(try CopulaModel(schema: schema, marginals: marginals, correlation: correlation,
+                                                     estimatedRecords: total)))
         default:
             throw ApiaryError(.invalidArgument, "the copula runs two passes; got a history of \(history.count)")
         }
     }
 
-    /// Pass 1's counts as probabilities (projected, floored, normalised) and the record estimate.
-    func fitMarginals(schema: TableSchema, round1: RoundOutcome) throws -> ([[Double]], Double) {
+    /// Pass 1's noisy counts, per column, and the record estimate.
+    func passOneCounts(schema: TableSchema, round1: RoundOutcome) throws -> (counts: [[Double]], total: Double) {
         guard case .marginals(let query) = round1.task.blocks[0].query else {
             throw ApiaryError(.invalidArgument, "copula fit needs pass 1's marginals")
         }
         let total = try MSTGenerator().estimatedTotal(schema: schema, history: [round1])
-        let marginals = query.split(round1.sums[0], schema: schema).map { counts -> [Double] in
-            let projected = MarginalProjection.projectToSimplex(counts.map(Double.init), total: total)
+        return (query.split(round1.sums[0], schema: schema).map { $0.map(Double.init) }, total)
+    }
+
+    /// Pass 1's counts as probabilities (projected, floored, normalised) and the record estimate.
+    func fitMarginals(schema: TableSchema, round1: RoundOutcome) throws -> ([[Double]], Double) {
+        let (counts, total) = try passOneCounts(schema: schema, round1: round1)
+        let marginals = counts.map { column -> [Double] in
+            let projected = MarginalProjection.projectToSimplex(column, total: total)
             let k = Double(projected.count)
             return projected.map { (1 - floor) * $0 / total + floor / k }
         }
         return (marginals, total)
     }
 
-    /// Pass 1's counts for sampling: codes below `supportThreshold` noise deviations are empty,
-    /// the rest projected onto non-negative counts with the record estimate and normalised (all
-    /// codes, as in `fitMarginals` without its floor, if none would be left).
-    func samplingMarginals(schema: TableSchema, round1: RoundOutcome) throws -> [[Double]] {
-        guard case .marginals(let query) = round1.task.blocks[0].query else {
-            throw ApiaryError(.invalidArgument, "copula fit needs pass 1's marginals")
-        }
-        let total = try MSTGenerator().estimatedTotal(schema: schema, history: [round1])
-        let cutoff = supportThreshold * round1.noiseVariance(block: 0).squareRoot()
-        return query.split(round1.sums[0], schema: schema).map { counts -> [Double] in
-            let values = counts.map(Double.init)
-            var kept = values.indices.filter { values[$0] > cutoff }
-            if kept.isEmpty { kept = Array(values.indices) }
-            var probabilities = [Double](repeating: 0, count: values.count)
-            for (code, mass) in zip(kept, MarginalProjection.projectToSimplex(kept.map { values[$0] }, total: total)) {
-                probabilities[code] = mass / total
-            }
-            return probabilities
+    /// Pass 1's counts for sampling: codes below `supportThreshold` noise deviations (of the
+    /// pass's per-cell `noiseVariance`) are empty, the rest projected onto non-negative counts
+    /// with the record estimate and normalised (all codes, as in `fitMarginals` without its
+    /// floor, if none would be left).
+    func samplingMarginals(counts: [[Double]], total: Double, noiseVariance: Double) -> [[Double]] {
+        let cutoff = supportThreshold * noiseVariance.squareRoot()
+        return counts.map { column -> [Double] in
+            var kept = column.indices.filter { column[$0] > cutoff }
+            if kept.isEmpty { kept = Array(column.indices) }
+            return MarginalProjection.projectToSimplex(column, total: total, over: kept).map { $0 / total }
         }
     }
 }

@@ -343,11 +343,7 @@ public struct MSTGenerator: Generator {
             var supported = (0..<cards[column]).filter { keptTotals[$0] > 0 && tableSupport[column][$0] }
             if supported.isEmpty { supported = (0..<cards[column]).filter { keptTotals[$0] > 0 } }
             if !supported.isEmpty, oneWayVariance > 0 {
-                var marginal = [Double](repeating: 0, count: cards[column])
-                for (group, mass) in zip(supported, MarginalProjection.projectToSimplex(supported.map { combined[$0] }, total: total)) {
-                    marginal[group] = mass
-                }
-                marginals.append(marginal)
+                marginals.append(MarginalProjection.projectToSimplex(combined, total: total, over: supported))
             } else {
                 marginals.append(MarginalProjection.projectToSimplex(combined, total: total))
             }

@@ -22,6 +22,13 @@ public enum MarginalProjection {
         return counts.map { max($0 - tau, 0) }
     }
 
+    /// `projectToSimplex` over the entries at `indices` only; every other entry is zero.
+    public static func projectToSimplex(_ counts: [Double], total: Double, over indices: [Int]) -> [Double] {
+        var result = [Double](repeating: 0, count: counts.count)
+        for (index, mass) in zip(indices, projectToSimplex(indices.map { counts[$0] }, total: total)) { result[index] = mass }
+        return result
+    }
+
     /// Combines independent unbiased estimates of the same vector by inverse-variance weighting.
     /// Each estimate comes with the variance of its cells.
     public static func combine(_ estimates: [(values: [Double], variance: Double)]) -> [Double] {
