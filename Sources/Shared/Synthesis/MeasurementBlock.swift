@@ -21,4 +21,14 @@ public struct MeasurementBlock: Sendable, Codable, Equatable {
         self.query = query
         self.noise = noise
     }
+
+    private enum CodingKeys: String, CodingKey { case release, query, noise }
+
+    /// Decoding runs the same check: a task from the wire must not carry noise calibrated for
+    /// another sensitivity (the agent's privacy cost is derived from that noise).
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        try self.init(release: try c.decode(String.self, forKey: .release), query: try c.decode(MeasurementQuery.self, forKey: .query),
+                      noise: try c.decodeIfPresent(DistributedSkellamNoise.self, forKey: .noise))
+    }
 }

@@ -21,8 +21,7 @@ public enum SynthesisTaskCodec {
     public static func roundTask(from update: UpdateTask, schema: TableSchema) throws -> RoundTask {
         let task = try ProtocolJSON.decode(RoundTask.self, from: Array(update.step.parameters.utf8), what: "generator task")
         // Checked before anything is sized or charged from them: a malformed query must be an
-        // error, not a crash, and the noise must be calibrated for the query's own sensitivity
-        // (decoding does not run `MeasurementBlock`'s checks), or the cost would be understated.
+        // error, not a crash (decoding a block already checked its noise against the query).
         for block in task.blocks {
             switch block.query {
             case .marginals(let query):
@@ -33,12 +32,6 @@ public enum SynthesisTaskCodec {
                 }
             case .copulaMoments:
                 break
-            }
-            if let noise = block.noise {
-                let (l1, l2) = block.query.sensitivity
-                guard abs(noise.l1 - l1) <= 1e-9 * max(l1, 1), abs(noise.l2 - l2) <= 1e-9 * max(l2, 1) else {
-                    throw ApiaryError(.protocolViolation, "round \(update.roundId): block \(block.release) is noised for L1 \(noise.l1), L2 \(noise.l2) but its query has L1 \(l1), L2 \(l2)")
-                }
             }
         }
         guard task.outputCount(schema: schema) == update.valueCount else {
