@@ -46,11 +46,11 @@ public enum MarginalProjection {
 
     /// A rows x columns table (row-major) that has the given row and column sums (which must
     /// have equal totals) and stays close to `noisy`: the least-squares adjustment to the
-    /// margins, projected onto non-negative tables with the same total, cells below `floor` set to
-    /// zero, blended with a `smoothing` share of the independence table (so no row or column is
+    /// margins, projected onto non-negative tables with the same total, cells below `floor` and
+    /// cells marked in `empty` set to zero (unless that would empty the table), blended with a `smoothing` share of the independence table (so no row or column is
     /// left empty), then iterative proportional fitting to the margins.
     public static func fitTable(_ noisy: [Double], rows: Int, columns: Int, rowSums: [Double], columnSums: [Double],
-                                smoothing: Double = 0.02, iterations: Int = 50, floor: Double = 0) -> [Double] {
+                                smoothing: Double = 0.02, iterations: Int = 50, floor: Double = 0, empty: [Bool]? = nil) -> [Double] {
         let total = rowSums.reduce(0, +)
         guard total > 0 else { return [Double](repeating: 0, count: rows * columns) }
         var table = noisy
@@ -71,6 +71,10 @@ public enum MarginalProjection {
         if floor > 0 {
             let floored = positive.map { $0 < floor ? 0 : $0 }
             if floored.reduce(0, +) > 0 { positive = floored }
+        }
+        if let empty, empty.count == positive.count {
+            let masked = positive.enumerated().map { empty[$0.offset] ? 0 : $0.element }
+            if masked.reduce(0, +) > 0 { positive = masked }
         }
         let mass = positive.reduce(0, +)
         let keep = mass > 0 ? (1 - smoothing) * total / mass : 0

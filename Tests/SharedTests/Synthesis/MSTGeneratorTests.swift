@@ -124,6 +124,66 @@ struct MSTGeneratorTests {
         #expect(MSTGenerator().treeWeight(0.05, 0, 1, target: nil) == 0.05)
     }
 
+    @Test("a second parent is the first candidate, target weighted, whose triple keeps the signal: the target where a many-valued column is too sparse")
+    func secondParentFallback() {
+        // Columns: 0 = binary target (the root), 1 = A, 2 = B, 3 = C (ten values each). Tree
+        // 0-1, 0-3, 1-2: B's candidates are C (score 0.2) and the target (0.05, doubled: 0.1).
+        let scores: [[Double]] = [[0, 0.3, 0.05, 0.3], [0.3, 0, 0.4, 0], [0.05, 0.4, 0, 0.2], [0.3, 0, 0.2, 0]]
+        let generator = MSTGenerator()
+        func marginals(noiseVariance: Double) -> [[Int]] {
+            generator.treeMarginals(tree: [(0, 1), (0, 3), (1, 2)], scores: scores, root: 0, target: 0,
+                                    cardinalities: [2, 10, 10, 10], total: 5000, noiseVariance: noiseVariance)
+        }
+        // Without noise the best-scoring column; with sigma 10 (a cell needs 20 records) C's
+        // 1000-cell triple is too sparse and the target's 200 cells are not; with sigma 100 neither.
+        #expect(marginals(noiseVariance: 0) == [[0, 1], [0, 3], [3, 1, 2]])
+        #expect(marginals(noiseVariance: 100) == [[0, 1], [0, 3], [0, 1, 2]])
+        #expect(marginals(noiseVariance: 10_000) == [[0, 1], [0, 3], [1, 2]])
+        // Without a target the order is by score alone.
+        let untargeted = generator.treeMarginals(tree: [(0, 1), (0, 3), (1, 2)], scores: scores, root: 0, target: nil,
+                                                 cardinalities: [2, 10, 10, 10], total: 5000, noiseVariance: 0)
+        #expect(untargeted[2] == [3, 1, 2])
+    }
+
+    @Test("with noise, a triple's pair cells below the floor stay empty: no values where the parent never has them")
+    func tripleCellFloor() throws {
+        // Six groups, each with its values in two bins of its own; the target depends on both,
+        // so the value's table in the tree round is the triple (target, group, value), whose
+        // cells hold about as many records as the noise's deviation (without the pair-cell
+        // floor 4-6% of rows land in bins their group never has, with it 1.5-2.5%: the smoothing).
+        let schema = TableSchema(columns: [
+            ColumnSchema(name: "group", kind: .categorical(categories: (0..<6).map { "g\($0)" })),
+            ColumnSchema(name: "value", kind: .real(lower: 0, upper: 12, binEdges: (0...12).map(Double.init), decimals: 2)),
+            ColumnSchema(name: "outcome", kind: .categorical(categories: ["no", "yes"])),
+        ], target: "outcome", positiveCategory: "yes")
+        let random = SeededRandom(seed: 78)
+        let tables = try (0..<2).map { _ -> Table in
+            var rows: [[Double]] = [[], [], []]
+            for _ in 0..<2_000 {
+                let group = Double(random.uniform(below: 6))
+                let offset = random.unitDouble() * 2
+                rows[0].append(group)
+                rows[1].append(2 * group + offset)
+                rows[2].append(random.unitDouble() < 0.1 + 0.1 * group + 0.1 * offset ? 1 : 0)
+            }
+            return try Table(schema: schema, columns: rows)
+        }
+        for seed: UInt64 in [1, 2, 3] {
+            let generator = MSTGenerator()
+            let plan = try PrivacyPlan.calibrate(releases: try generator.plannedReleases(schema: schema), epsilon: 1, delta: 1e-6, quorum: 2)
+            guard case .tree(let model) = try SynthesisTestSupport.fit(generator, tables: tables, plan: plan, seed: seed) else {
+                Issue.record("MST must give a tree model")
+                return
+            }
+            #expect(model.edges.contains { $0.secondParent != nil }, "seed \(seed): edges \(model.edges)")
+            let synthetic = model.sample(rows: 4_000, using: SeededRandom(seed: seed))
+            let misplaced = zip(synthetic.values[0], synthetic.values[1]).filter { group, value in
+                value < 2 * group || value >= 2 * group + 2
+            }.count
+            #expect(Double(misplaced) / 4_000 < 0.03, "seed \(seed): \(misplaced) rows with a value their group never has")
+        }
+    }
+
     @Test("pair-table cells below the floor are emptied; the margins still hold")
     func cellFloor() throws {
         // 3 x 3 table, margins from the noiseless counts; two cells are noise on empty cells.
