@@ -11,16 +11,17 @@ import Foundation
 ///   that noise alone produces at that table's size and noise level (estimated by simulating
 ///   noise on the independence table; public facts only), and takes a maximum spanning tree.
 /// - Round 2 releases "mst-tree": one table per non-root column, oriented from the root (L1 =
-///   d - 1): its tree pair, or (second parent, parent, child) when its best-scoring earlier
-///   column's triple keeps enough signal (`treeMarginals`); numeric columns merged by noisy mass
-///   to the resolution the noise allows (`treeResolution`: an average cell keeps
-///   `minimumSignal` noise deviations of signal; all bins without noise).
+///   d - 1): its tree pair, or (second parent, parent, child) with the first earlier column, in
+///   target-weighted score order, whose triple keeps enough signal (`treeMarginals`); numeric
+///   columns merged by noisy mass to the resolution the noise allows (`treeResolution`: an
+///   average cell keeps `minimumSignal` noise deviations of signal; all bins without noise).
 /// - Fit (post-processing): the record count is the inverse-variance mean of every measured
 ///   table's total; each column's distribution combines its own counts with the margins of its
 ///   tree tables (inverse-variance, per group), projected onto non-negative counts with that total;
 ///   codes whose own noisy count is below `fineThreshold` noise deviations are taken as empty
 ///   (and a group with no other code is dropped: noise on an empty tail bin would otherwise
-///   produce outliers), and within a group codes follow the column's own counts; each tree
+///   produce outliers), and within a group codes follow the column's own counts; (parent,
+///   child) cells below `cellThreshold` noise deviations are empty; each tree
 ///   pair's table is adjusted to those two margins (least squares, clipped at zero, IPF), which
 ///   makes the model consistent along every edge. Conditionals follow from the pair tables.
 ///
