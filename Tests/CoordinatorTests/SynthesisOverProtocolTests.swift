@@ -75,7 +75,7 @@ struct SynthesisOverProtocolTests {
         let consortium = try Consortium(fixture: fixture)
         let rounds = try consortium.runToPublication()
         let folder = try #require(consortium.run.datasetDirectory)
-        #expect(rounds == 2)
+        #expect(rounds == 3)
         let csv = try #require(try DurableFile.read(folder + "/synthetic.csv"))
         let synthetic = try CSVReader(schema: consortium.schema).read(bytes: csv, name: "synthetic.csv").table
         #expect(synthetic.rowCount > 4_000 && synthetic.rowCount < 6_500)
@@ -86,10 +86,10 @@ struct SynthesisOverProtocolTests {
         #expect(epsilon < 1.0 && epsilon > 0.3)
         #expect((datasheet["contributors"] as? [String])?.count == 3)
         #expect(datasheet["quality"] == nil)
-        // Each agent's own accountant agrees with what it was charged: two rounds, within its budget.
+        // Each agent's own accountant agrees with what it was charged: three rounds, within its budget.
         let ledger = try PrivacyBudgetLedger(fileURL: try AgentStore(root: fixture.directory + "/agents/bank-a").budgetFile,
                                              budget: try PrivacyBudget(epsilon: 1.5, delta: 1e-5))
-        #expect(ledger.charges.count == 2)
+        #expect(ledger.charges.count == 3)
         #expect(ledger.spentEpsilon <= 1.0 + 1e-6)
     }
 
@@ -101,7 +101,7 @@ struct SynthesisOverProtocolTests {
         // against 65 per bucket) can move the pooled AUC by 0.2, too much for a check.
         let consortium = try Consortium(fixture: fixture, qualityBudgetShare: 0.1, holdouts: true, epsilon: 8)
         let rounds = try consortium.runToPublication()
-        #expect(rounds == 3)
+        #expect(rounds == 4)
         let datasheet = try consortium.datasheet()
         let quality = try #require(datasheet["quality"] as? [String: Any])
         // 1,305 holdout rows in test.csv; the record count carries the quality release's noise.
@@ -122,7 +122,7 @@ struct SynthesisOverProtocolTests {
         for name in EngineFixture.agents {
             let ledger = try PrivacyBudgetLedger(fileURL: try AgentStore(root: fixture.directory + "/agents/\(name)").budgetFile,
                                                  budget: try PrivacyBudget(epsilon: 8.5, delta: 1e-5))
-            #expect(ledger.charges.count == 3)
+            #expect(ledger.charges.count == 4)
             #expect(ledger.spentEpsilon <= 8.0 + 1e-6)
         }
         // Once published, no candidate is served any more.
@@ -138,7 +138,7 @@ struct SynthesisOverProtocolTests {
         let fixture = try EngineFixture()
         defer { try? FileManager.default.removeItem(atPath: fixture.directory) }
         let consortium = try Consortium(fixture: fixture, qualityBudgetShare: 0.1, holdouts: false)
-        #expect(try consortium.runToPublication() == 3)
+        #expect(try consortium.runToPublication() == 4)
         let datasheet = try consortium.datasheet()
         #expect(datasheet["quality"] == nil)
         let releases = ((datasheet["privacy"] as? [String: Any])?["releases"] as? [[String: Any]])?.compactMap { $0["name"] as? String }
@@ -189,7 +189,7 @@ struct SynthesisOverProtocolTests {
                                        modulusBits: 512, collectionSeconds: 60, stateDirectory: fixture.directory)
         let again = try resumed.apply(round: state, task: task, sums: sums)
         let next = try #require(again.next)
-        #expect(try SynthesisTaskCodec.roundTask(from: next, schema: consortium.schema).round == 2, "the tree round comes next, once")
+        #expect(try SynthesisTaskCodec.roundTask(from: next, schema: consortium.schema).round == 2, "the selection round comes next, once")
         #expect(again.modelHash == state.modelHashOut)
     }
 

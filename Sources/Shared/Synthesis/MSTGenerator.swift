@@ -3,14 +3,16 @@ import Foundation
 /// Federated MST (design brief 7.1), after McKenna, Miklau and Sheldon's MST (2021) with the
 /// selection step made additive so it runs under secure aggregation.
 ///
-/// - Round 1 releases "mst-one-way" (every column's counts at the schema's bins, L1 = d) and
-///   "mst-selection" (every pair's counts at a coarse resolution, numeric columns merged to at
-///   most `selectionGroups` groups, L1 = d(d-1)/2). Coarse cells hold more records each, so the
-///   dependence signal survives the noise of measuring all pairs.
+/// - Round 1 releases "mst-one-way" (every column's counts at the schema's bins, L1 = d).
+/// - Round 2 releases "mst-selection" (every pair's counts at a coarse resolution, L1 =
+///   d(d-1)/2): each numeric column's bins merged into at most `selectionGroups` groups by
+///   round 1's noisy mass (`Discretiser.massGroups`, post-processing). Coarse cells hold more
+///   records each, so the dependence signal survives the noise of measuring all pairs, and
+///   groups of similar mass carry the most of it (a group of empty tail bins carries none).
 /// - The coordinator scores each pair by noisy mutual information minus the mutual information
 ///   that noise alone produces at that table's size and noise level (estimated by simulating
 ///   noise on the independence table; public facts only), and takes a maximum spanning tree.
-/// - Round 2 releases "mst-tree": one table per non-root column, oriented from the root (L1 =
+/// - Round 3 releases "mst-tree": one table per non-root column, oriented from the root (L1 =
 ///   d - 1): its tree pair, or (second parent, parent, child) with the first earlier column, in
 ///   target-weighted score order, whose triple keeps enough signal (`treeMarginals`); numeric
 ///   columns merged by noisy mass to the resolution the noise allows (`treeResolution`: an
@@ -30,7 +32,7 @@ import Foundation
 public struct MSTGenerator: Generator {
     /// "mst".
     public let name = "mst"
-    /// Numeric columns are merged into at most this many groups for selection.
+    /// Numeric columns are merged into at most this many groups (by noisy mass) for selection.
     public let selectionGroups: Int
     /// Budget weights of the one-way, selection and tree releases.
     public let weights: (oneWay: Double, selection: Double, tree: Double)
@@ -50,7 +52,7 @@ public struct MSTGenerator: Generator {
     public static let oneWayRelease = "mst-one-way", selectionRelease = "mst-selection", treeRelease = "mst-tree"
 
     /// A generator with the given settings.
-    public init(selectionGroups: Int = 4, weights: (oneWay: Double, selection: Double, tree: Double) = (1, 1, 3),
+    public init(selectionGroups: Int = 3, weights: (oneWay: Double, selection: Double, tree: Double) = (1, 1, 3),
                 smoothing: Double = 0.01, minimumSignal: Double = 2, fineThreshold: Double = 2, cellThreshold: Double = 2, targetWeight: Double = 2) {
         self.fineThreshold = fineThreshold
         self.targetWeight = targetWeight
@@ -81,41 +83,42 @@ public struct MSTGenerator: Generator {
         return releases
     }
 
-    /// Round 1, round 2, then the model.
+    /// The one-way, selection and tree rounds, then the model.
     public func nextStep(schema: TableSchema, plan: PrivacyPlan, history: [RoundOutcome]) throws -> SynthesisStep {
         let d = schema.columns.count
         switch history.count {
         case 0:
-            var blocks = [try MeasurementBlock(release: Self.oneWayRelease,
-                                               query: .marginals(MarginalSetQuery(marginals: (0..<d).map { [$0] })),
-                                               noise: plan.noise(for: Self.oneWayRelease))]
-            if d >= 2 {
-                let pairs = (0..<d).flatMap { i in ((i + 1)..<d).map { [i, $0] } }
-                blocks.append(try MeasurementBlock(release: Self.selectionRelease,
-                                                   query: .marginals(MarginalSetQuery(marginals: pairs,
-                                                                                      maxGroups: Array(repeating: selectionGroups, count: d))),
-                                                   noise: plan.noise(for: Self.selectionRelease)))
-            }
-            return .task(RoundTask(generator: name, round: 1, blocks: blocks))
+            let block = try MeasurementBlock(release: Self.oneWayRelease,
+                                             query: .marginals(MarginalSetQuery(marginals: (0..<d).map { [$0] })),
+                                             noise: plan.noise(for: Self.oneWayRelease))
+            return .task(RoundTask(generator: name, round: 1, blocks: [block]))
         case 1 where d >= 2:
-            let scores = try selectionScores(schema: schema, round1: history[0])
+            let pairs = (0..<d).flatMap { i in ((i + 1)..<d).map { [i, $0] } }
+            let groups = try massCodeGroups(schema: schema, round1: history[0], resolution: Array(repeating: selectionGroups, count: d))
+            let block = try MeasurementBlock(release: Self.selectionRelease,
+                                             query: .marginals(MarginalSetQuery(marginals: pairs, codeGroups: groups)),
+                                             noise: plan.noise(for: Self.selectionRelease))
+            return .task(RoundTask(generator: name, round: 2, blocks: [block]))
+        case 2 where d >= 2:
+            let scores = try selectionScores(schema: schema, selection: history[1],
+                                             total: try estimatedTotal(schema: schema, history: Array(history[0...1])))
             let tree = MaximumSpanningTree.edges(nodes: d) { treeWeight(scores[$0][$1], $0, $1, target: schema.targetIndex) }
             let noise = try plan.noise(for: Self.treeRelease)
             let total = try estimatedTotal(schema: schema, history: history)
             let noiseVariance = noise.map { 2 * $0.actualTotalMu(contributors: plan.quorum) } ?? 0
             let resolution = treeResolution(schema: schema, total: total, noiseVariance: noiseVariance)
-            let codeGroups = try treeCodeGroups(schema: schema, round1: history[0], resolution: resolution)
+            let codeGroups = try massCodeGroups(schema: schema, round1: history[0], resolution: resolution)
             let marginals = treeMarginals(tree: tree, scores: scores, root: schema.targetIndex ?? 0, target: schema.targetIndex,
                                           cardinalities: codeGroups.map { ($0.max() ?? -1) + 1 },
                                           total: total, noiseVariance: noiseVariance)
             let block = try MeasurementBlock(release: Self.treeRelease,
                                              query: .marginals(MarginalSetQuery(marginals: marginals, codeGroups: codeGroups)),
                                              noise: noise)
-            return .task(RoundTask(generator: name, round: 2, blocks: [block]))
-        case 1, 2:
+            return .task(RoundTask(generator: name, round: 3, blocks: [block]))
+        case 1, 3:
             return .finished(.tree(try fit(schema: schema, history: history)))
         default:
-            throw ApiaryError(.invalidArgument, "MST runs two rounds; got a history of \(history.count)")
+            throw ApiaryError(.invalidArgument, "MST runs three rounds (one for a single column); got a history of \(history.count)")
         }
     }
 
@@ -134,10 +137,11 @@ public struct MSTGenerator: Generator {
         }
     }
 
-    /// The tree round's coding: each numeric column's bins merged into `resolution` groups of
-    /// about equal noisy mass (round 1's one-way counts; post-processing), so that bins a schema
-    /// added for a long tail do not take resolution from the bulk of the rows.
-    func treeCodeGroups(schema: TableSchema, round1: RoundOutcome, resolution: [Int]) throws -> [[Int]] {
+    /// The selection and tree rounds' coding: each numeric column's bins merged into
+    /// `resolution` groups by noisy mass (round 1's one-way counts, lightest neighbours first;
+    /// post-processing), so that bins a schema added for a long tail do not take resolution
+    /// from the bulk of the rows.
+    func massCodeGroups(schema: TableSchema, round1: RoundOutcome, resolution: [Int]) throws -> [[Int]] {
         guard case .marginals(let oneWayQuery) = round1.task.blocks[0].query else {
             throw ApiaryError(.invalidArgument, "round 1 outcome does not hold MST's one-way block")
         }
@@ -185,17 +189,17 @@ public struct MSTGenerator: Generator {
         return targetWeight * score
     }
 
-    /// Every pair's noisy mutual information from round 1's coarse pairs, minus what noise alone
-    /// contributes (symmetric, zero diagonal).
-    func selectionScores(schema: TableSchema, round1: RoundOutcome) throws -> [[Double]] {
+    /// Every pair's noisy mutual information from the selection round's coarse pairs, minus
+    /// what noise alone contributes (symmetric, zero diagonal).
+    func selectionScores(schema: TableSchema, selection: RoundOutcome, total: Double) throws -> [[Double]] {
         let d = schema.columns.count
-        guard round1.task.blocks.count == 2, case .marginals(let query) = round1.task.blocks[1].query else {
-            throw ApiaryError(.invalidArgument, "round 1 outcome does not hold MST's selection block")
+        guard selection.task.blocks.count == 1, selection.task.blocks[0].release == Self.selectionRelease,
+              case .marginals(let query) = selection.task.blocks[0].query else {
+            throw ApiaryError(.invalidArgument, "round 2 outcome does not hold MST's selection block")
         }
-        let total = try estimatedTotal(schema: schema, history: [round1])
-        let variance = round1.noiseVariance(block: 1)
+        let variance = selection.noiseVariance(block: 0)
         let cards = query.cardinalities(schema: schema)
-        let tables = query.split(round1.sums[1], schema: schema)
+        let tables = query.split(selection.sums[0], schema: schema)
         var score = [[Double]](repeating: [Double](repeating: 0, count: d), count: d)
         for (marginal, counts) in zip(query.marginals, tables) {
             let (i, j) = (marginal[0], marginal[1])
@@ -271,12 +275,13 @@ public struct MSTGenerator: Generator {
         var tables: [(columns: [Int], counts: [Double])] = []
         var tableVariance = 0.0
         if d >= 2 {
-            guard history.count == 2, case .marginals(let treeQuery) = history[1].task.blocks[0].query else {
-                throw ApiaryError(.invalidArgument, "MST fit needs round 2's tree block")
+            guard history.count == 3, history[2].task.blocks[0].release == Self.treeRelease,
+                  case .marginals(let treeQuery) = history[2].task.blocks[0].query else {
+                throw ApiaryError(.invalidArgument, "MST fit needs round 3's tree block")
             }
             groups = treeQuery.groups(schema: schema)
-            tables = zip(treeQuery.marginals, treeQuery.split(history[1].sums[0], schema: schema)).map { ($0, $1.map(Double.init)) }
-            tableVariance = history[1].noiseVariance(block: 0)
+            tables = zip(treeQuery.marginals, treeQuery.split(history[2].sums[0], schema: schema)).map { ($0, $1.map(Double.init)) }
+            tableVariance = history[2].noiseVariance(block: 0)
         }
         let cards = groups.map { ($0.max() ?? -1) + 1 }
         // Cells of a table's (parent, child) pair below `cellThreshold` noise deviations are
