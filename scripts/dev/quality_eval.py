@@ -11,7 +11,7 @@ usage:
   python3 scripts/dev/quality_eval.py --data Deploy/sample-data/credit --synthetic /tmp/x/synthetic.csv [...]
   python3 scripts/dev/quality_eval.py --run --coordinator .build/release/apiary-coordinator --out /tmp/apiary-quality
      (runs simulate for both tables, both generators, 3 institutions and centrally, epsilon 1, 5 and
-      inf, seeds 0 1 2, and prints the mean (standard deviation over seeds) of each measure)
+      inf, seeds 0-5 (--seeds to change), and prints the mean (standard deviation over seeds) of each measure)
 """
 import argparse, json, os, subprocess, sys, time, warnings
 import numpy as np
@@ -151,7 +151,7 @@ def main():
     parser.add_argument("--coordinator", default=".build/release/apiary-coordinator")
     parser.add_argument("--out", default="/tmp/apiary-quality")
     parser.add_argument("--key-bits", type=int, default=1024)
-    parser.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2])
+    parser.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2, 3, 4, 5])
     parser.add_argument("--data-root", default="Deploy/sample-data", help="folder with flchain/ and credit/ (for --run)")
     parser.add_argument("--details", action="store_true", help="with --data/--synthetic: per-pair scores and tail percentiles")
     args = parser.parse_args()
