@@ -33,6 +33,25 @@ struct ConfigurationFileTests {
         }
     }
 
+    @Test("a quality gate is read from the file; a bad one (no threshold, out of range, misspelt, without a quality round) is refused naming the file")
+    func qualityGate() throws {
+        let base = #"{"kit": "kit", "state": "state", "schema": "schema.json""#
+        let gated = try write(base + #", "qualityGate": {"minimumPairTrends": 0.8, "minimumAUC": 0.6}}"#)
+        defer { try? FileManager.default.removeItem(atPath: gated.folder) }
+        #expect(try CoordinatorConfiguration.load(path: gated.path).qualityGate == QualityGate(minimumPairTrends: 0.8, minimumAUC: 0.6))
+        #expect(try CoordinatorConfiguration.load(path: write(base + "}").path).qualityGate == nil)
+        for bad in [#""qualityGate": {}"#, #""qualityGate": {"minimumPairTrends": 2}"#, #""qualityGate": {"minimumPairTrend": 0.8}"#,
+                    #""qualityBudgetShare": 0, "qualityGate": {"minimumPairTrends": 0.8}"#] {
+            let file = try write(base + ", " + bad + "}")
+            defer { try? FileManager.default.removeItem(atPath: file.folder) }
+            #expect {
+                _ = try CoordinatorConfiguration.load(path: file.path)
+            } throws: { error in
+                "\(error)".contains(file.path) && "\(error)".contains("qualityGate")
+            }
+        }
+    }
+
     @Test("an agent's holdout is optional and resolved against the configuration's folder")
     func agentHoldout() throws {
         let base = #"{"kit": "kit", "coordinator": "https://127.0.0.1:8443", "data": "rows.csv", "schema": "schema.json", "state": "state""#

@@ -20,10 +20,12 @@ struct SynthesisOverProtocolTests {
         let router: CoordinatorRouter
         let agents: [AgentRunner]
 
-        init(fixture: EngineFixture, qualityBudgetShare: Double = 0, holdouts: Bool = false, epsilon: Double = 1) throws {
+        init(fixture: EngineFixture, qualityBudgetShare: Double = 0, holdouts: Bool = false, epsilon: Double = 1,
+             qualityGate: QualityGate? = nil) throws {
             schema = try TableSchema.load(path: SynthesisOverProtocolTests.sampleData + "/schema.json")
             let run = try SynthesisRun(schema: schema, kind: .mst, epsilon: epsilon, delta: 1e-6, quorum: 2, agents: 3, modulusBits: 512,
-                                       collectionSeconds: 60, stateDirectory: fixture.directory, qualityBudgetShare: qualityBudgetShare)
+                                       collectionSeconds: 60, stateDirectory: fixture.directory, qualityBudgetShare: qualityBudgetShare,
+                                       qualityGate: qualityGate)
             self.run = run
             let keys = Dictionary(uniqueKeysWithValues: EngineFixture.agents.map { ($0, EngineFixture.ledgerKey($0).publicKey) })
             let policy = CoordinatorEngine.Policy(agentKeys: keys, committeeSeats: EngineFixture.seats, quorum: 2)
@@ -47,11 +49,12 @@ struct SynthesisOverProtocolTests {
             }
         }
 
-        /// Polls every agent until the run has published its dataset; returns the rounds applied.
+        /// Polls every agent until the run has finished (published, or rejected by its quality
+        /// gate); returns the rounds applied.
         func runToPublication() throws -> Int {
             try engine.openRound(try #require(try run.nextTask(roundId: 1)))
             var rounds = 0
-            for _ in 0..<60 where run.datasetDirectory == nil {
+            for _ in 0..<60 where !run.isFinished {
                 for agent in agents { _ = try agent.runOnce(wait: 0) }
                 if engine.currentRound?.stage == .applied {
                     rounds += 1
@@ -99,7 +102,9 @@ struct SynthesisOverProtocolTests {
         defer { try? FileManager.default.removeItem(atPath: fixture.directory) }
         // Epsilon 8: at 1, the noise on each of the 20 probability buckets (about 35 records
         // against 65 per bucket) can move the pooled AUC by 0.2, too much for a check.
-        let consortium = try Consortium(fixture: fixture, qualityBudgetShare: 0.1, holdouts: true, epsilon: 8)
+        // A gate the scores pass: the candidate is published.
+        let consortium = try Consortium(fixture: fixture, qualityBudgetShare: 0.1, holdouts: true, epsilon: 8,
+                                        qualityGate: QualityGate(minimumColumnShapes: 0.5, minimumAUC: 0.55))
         let rounds = try consortium.runToPublication()
         #expect(rounds == 4)
         let datasheet = try consortium.datasheet()
@@ -143,6 +148,49 @@ struct SynthesisOverProtocolTests {
         #expect(datasheet["quality"] == nil)
         let releases = ((datasheet["privacy"] as? [String: Any])?["releases"] as? [[String: Any]])?.compactMap { $0["name"] as? String }
         #expect(releases?.contains(QualityScoreQuery.release) == true, "the round still counts in the budget")
+    }
+
+    @Test("a quality gate the scores miss keeps the candidate from publication: the run ends, nothing is served or published")
+    func qualityGateRejects() throws {
+        let fixture = try EngineFixture()
+        defer { try? FileManager.default.removeItem(atPath: fixture.directory) }
+        let consortium = try Consortium(fixture: fixture, qualityBudgetShare: 0.1, holdouts: true, epsilon: 8,
+                                        qualityGate: QualityGate(minimumPairTrends: 0.999))
+        #expect(try consortium.runToPublication() == 4)
+        #expect(consortium.run.isFinished)
+        #expect(consortium.run.datasetDirectory == nil)
+        let rejection = try #require(consortium.run.rejection)
+        #expect(rejection.failures.count == 1 && rejection.failures[0].hasPrefix("pair trends"), "\(rejection.failures)")
+        #expect(rejection.quality != nil)
+        #expect(try consortium.run.nextTask(roundId: 5) == nil, "no round after a rejection")
+        let datasets = try FileManager.default.contentsOfDirectory(atPath: fixture.directory + "/datasets")
+        #expect(datasets.isEmpty, "nothing published: \(datasets)")
+        // The candidate stays with the operator, and is no longer served to agents.
+        let candidate = try #require(try DurableFile.read(fixture.directory + "/synthesis/candidates/\(rejection.dataset).csv"))
+        #expect(SHA256.hash(candidate).hexString == rejection.sha256)
+        let peer = PeerIdentity(name: "bank-a", role: .agent, consortium: "t", fingerprint: "")
+        #expect(consortium.router.handle(HTTPRequest(method: "GET", target: "/v1/candidates/\(rejection.sha256)"), peer: peer).status == 404)
+        // A restarted coordinator keeps the outcome.
+        let resumed = try SynthesisRun(schema: consortium.schema, kind: .mst, epsilon: 8, delta: 1e-6, quorum: 2, agents: 3, modulusBits: 512,
+                                       collectionSeconds: 60, stateDirectory: fixture.directory, qualityBudgetShare: 0.1,
+                                       qualityGate: QualityGate(minimumPairTrends: 0.999))
+        #expect(resumed.rejection == rejection)
+        #expect(try resumed.nextTask(roundId: 5) == nil)
+    }
+
+    @Test("a quality gate rejects withheld scores (no holdouts) and needs a quality round")
+    func qualityGateWithheld() throws {
+        let fixture = try EngineFixture()
+        defer { try? FileManager.default.removeItem(atPath: fixture.directory) }
+        let consortium = try Consortium(fixture: fixture, qualityBudgetShare: 0.1, holdouts: false, qualityGate: QualityGate(minimumColumnShapes: 0.1))
+        #expect(try consortium.runToPublication() == 4)
+        let rejection = try #require(consortium.run.rejection)
+        #expect(rejection.quality == nil && rejection.failures.first?.contains("withheld") == true, "\(rejection.failures)")
+        #expect(throws: ApiaryError.self) {
+            try SynthesisRun(schema: consortium.schema, kind: .mst, epsilon: 1, delta: 1e-6, quorum: 2, agents: 3, modulusBits: 512,
+                             collectionSeconds: 60, stateDirectory: fixture.directory + "/other", qualityBudgetShare: 0,
+                             qualityGate: QualityGate(minimumColumnShapes: 0.1))
+        }
     }
 
     @Test("an agent refuses a quality task whose query or noise is not the consortium's, before charging anything")

@@ -34,13 +34,17 @@ public struct CoordinatorConfiguration: Codable, Sendable, Equatable {
     /// aggregated like any round and printed in the datasheet. 0 publishes without one.
     /// Default 0.1.
     public var qualityBudgetShare: Double = 0.1
+    /// Thresholds the quality round's noisy scores must reach for the candidate to be published
+    /// (`QualityGate`: `minimumColumnShapes`, `minimumPairTrends`, `minimumAUC`); absent, every
+    /// candidate is published with its scores. Default absent.
+    public var qualityGate: QualityGate?
     /// Connections served at once. Default 256.
     public var maxConnections: Int = 256
     /// Largest request body in bytes. Default 268435456 (256 MiB).
     public var maxBodyBytes: Int = 256 * 1024 * 1024
 
     static let keys: Set<String> = ["kit", "state", "schema", "listen", "generator", "epsilon", "delta", "quorum", "collectionSeconds",
-                                    "failAfterSeconds", "decryptionSeconds", "finalityDelaySeconds", "qualityBudgetShare", "maxConnections", "maxBodyBytes"]
+                                    "failAfterSeconds", "decryptionSeconds", "finalityDelaySeconds", "qualityBudgetShare", "qualityGate", "maxConnections", "maxBodyBytes"]
 
     public init(kit: String, state: String, schema: String) {
         self.kit = kit
@@ -63,6 +67,7 @@ public struct CoordinatorConfiguration: Codable, Sendable, Equatable {
         decryptionSeconds = try c.decodeIfPresent(Double.self, forKey: .decryptionSeconds) ?? decryptionSeconds
         finalityDelaySeconds = try c.decodeIfPresent(Double.self, forKey: .finalityDelaySeconds) ?? finalityDelaySeconds
         qualityBudgetShare = try c.decodeIfPresent(Double.self, forKey: .qualityBudgetShare) ?? qualityBudgetShare
+        qualityGate = try c.decodeIfPresent(QualityGate.self, forKey: .qualityGate)
         maxConnections = try c.decodeIfPresent(Int.self, forKey: .maxConnections) ?? maxConnections
         maxBodyBytes = try c.decodeIfPresent(Int.self, forKey: .maxBodyBytes) ?? maxBodyBytes
     }
@@ -92,6 +97,12 @@ public struct CoordinatorConfiguration: Codable, Sendable, Equatable {
         }
         guard qualityBudgetShare >= 0, qualityBudgetShare < 1 else {
             throw ApiaryError(.invalidArgument, "\(path): qualityBudgetShare must be in [0, 1)")
+        }
+        if let qualityGate {
+            try qualityGate.validate(schema: nil, field: "\(path): qualityGate")
+            guard qualityBudgetShare > 0 else {
+                throw ApiaryError(.invalidArgument, "\(path): qualityGate needs a quality round: set qualityBudgetShare above 0")
+            }
         }
         guard maxConnections >= 1, maxBodyBytes >= 1024 else { throw ApiaryError(.invalidArgument, "\(path): limits must be positive") }
     }

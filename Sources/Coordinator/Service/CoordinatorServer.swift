@@ -41,7 +41,7 @@ public final class CoordinatorServer: @unchecked Sendable {
         run = try SynthesisRun(schema: schema, kind: GeneratorKind(rawValue: configuration.generator) ?? .mst, epsilon: configuration.epsilon,
                                delta: configuration.delta, quorum: quorum, agents: agentKeys.count, modulusBits: kit.thresholdKey.paillier.modulusBits,
                                collectionSeconds: configuration.collectionSeconds, stateDirectory: configuration.state,
-                               qualityBudgetShare: configuration.qualityBudgetShare)
+                               qualityBudgetShare: configuration.qualityBudgetShare, qualityGate: configuration.qualityGate)
         let policy = CoordinatorEngine.Policy(agentKeys: agentKeys, committeeSeats: kit.committeeSeats, quorum: quorum,
                                               collectionSeconds: configuration.collectionSeconds, failAfterSeconds: configuration.failAfterSeconds,
                                               decryptionTimeout: configuration.decryptionSeconds)
@@ -62,7 +62,7 @@ public final class CoordinatorServer: @unchecked Sendable {
         let ledger = self.ledger
         engine.setExtraTaskSource { agent in
             // Co-signing waits for the job's last round (one head covers the whole job).
-            let roundsRunning = run.datasetDirectory == nil
+            let roundsRunning = !run.isFinished
             guard let head = try? ledger.headToCosign(for: agent, roundsRunning: roundsRunning) else { return nil }
             return TaskEnvelope(kind: .cosign, roundId: nil, update: nil, decrypt: nil, cosignHead: head.encoded().hexString, note: nil)
         }
@@ -146,6 +146,15 @@ public final class CoordinatorServer: @unchecked Sendable {
     }
 
     private func publishIfReady() throws {
+        if let rejection = run.rejection {
+            // Nothing to publish; the run ends once its rounds' ledger entries are final.
+            if ledger.appender.pendingEntries.isEmpty, !finished.isSet {
+                finished.set()
+                Log.info("coordinator.run_finished", ["dataset": "none: \(rejection.dataset) rejected by the quality gate",
+                                                      "ledger_entries": String(ledger.appender.ledger.size)])
+            }
+            return
+        }
         guard let folder = run.datasetDirectory else { return }
         let id = (folder as NSString).lastPathComponent
         let state = ledger.appender.state

@@ -12,6 +12,9 @@ import Shared
 /// holdout (`QualityScoreQuery`, fetched by its SHA-256 from `GET /v1/candidates/{sha256}`), and
 /// only then is it published with the decoded scores in its datasheet. The quality release is
 /// in the privacy plan from the start, so agents count it in their budgets like any other.
+/// With a `QualityGate`, a candidate whose scores miss a threshold is not published: the run
+/// ends with a `Rejection` (state and log), and the candidate stays in synthesis/candidates/ for
+/// the operator.
 public final class SynthesisRun: RoundApplier, @unchecked Sendable {
     /// The sampled table awaiting its quality round.
     struct Candidate: Codable {
@@ -20,6 +23,18 @@ public final class SynthesisRun: RoundApplier, @unchecked Sendable {
         var rows: Int
         var estimatedRecords: Double
         var modelHash: String
+    }
+
+    /// A candidate the quality gate kept from publication.
+    public struct Rejection: Codable, Sendable, Equatable {
+        /// The candidate's dataset id.
+        public var dataset: String
+        /// SHA-256 of its CSV (the ledger's model hash of the quality round).
+        public var sha256: String
+        /// What the scores missed (`QualityGate.failures`).
+        public var failures: [String]
+        /// The decoded noisy scores, nil when withheld.
+        public var quality: SecureQualityScores?
     }
 
     /// What is persisted between rounds.
@@ -35,6 +50,10 @@ public final class SynthesisRun: RoundApplier, @unchecked Sendable {
         /// applied only after `apply` returns, so a crash in between applies it again.
         var lastApplied: UInt64?
         var lastModelHash: String?
+        /// Set when the quality gate kept the candidate from publication (the run is over).
+        var rejection: Rejection?
+
+        var isFinished: Bool { dataset != nil || rejection != nil }
     }
 
     public let schema: TableSchema
@@ -45,16 +64,26 @@ public final class SynthesisRun: RoundApplier, @unchecked Sendable {
     public let agents: Int
     public let modulusBits: Int
     public let collectionSeconds: Double
+    /// Thresholds a candidate must reach to be published (needs a quality round).
+    public let qualityGate: QualityGate?
     private let directory: String
     private let datasetsDirectory: String
     private let lock = NSLockShim()
     private var saved: Saved
 
     public init(schema: TableSchema, kind: GeneratorKind, epsilon: Double, delta: Double, quorum: Int, agents: Int,
-                modulusBits: Int, collectionSeconds: Double, stateDirectory: String, qualityBudgetShare: Double = 0) throws {
+                modulusBits: Int, collectionSeconds: Double, stateDirectory: String, qualityBudgetShare: Double = 0,
+                qualityGate: QualityGate? = nil) throws {
         guard (0..<1).contains(qualityBudgetShare) else {
             throw ApiaryError(.invalidArgument, "the quality budget share must be in [0, 1), got \(qualityBudgetShare)")
         }
+        if let qualityGate {
+            try qualityGate.validate(schema: schema, field: "qualityGate")
+            guard qualityBudgetShare > 0 else {
+                throw ApiaryError(.invalidArgument, "qualityGate needs a quality round: set qualityBudgetShare above 0")
+            }
+        }
+        self.qualityGate = qualityGate
         self.schema = schema
         self.generator = kind.makeGenerator()
         self.epsilon = epsilon
@@ -89,7 +118,7 @@ public final class SynthesisRun: RoundApplier, @unchecked Sendable {
     /// The candidate table's CSV bytes when `sha256` names the candidate awaiting its quality
     /// round (nil otherwise: nothing else is served before publication).
     public func candidateCSV(sha256: String) throws -> [UInt8]? {
-        guard let candidate = lock.withLock({ saved.dataset == nil ? saved.candidate : nil }), candidate.sha256 == sha256 else { return nil }
+        guard let candidate = lock.withLock({ saved.isFinished ? nil : saved.candidate }), candidate.sha256 == sha256 else { return nil }
         return try DurableFile.read(candidatePath(candidate.id))
     }
 
@@ -106,13 +135,19 @@ public final class SynthesisRun: RoundApplier, @unchecked Sendable {
     /// The folder of the published dataset once the run has finished.
     public var datasetDirectory: String? { lock.withLock { saved.dataset.map { datasetsDirectory + "/" + $0 } } }
 
+    /// Whether the run is over: its dataset published, or its candidate rejected.
+    public var isFinished: Bool { lock.withLock { saved.isFinished } }
+
+    /// Why the quality gate kept the candidate from publication, if it did.
+    public var rejection: Rejection? { lock.withLock { saved.rejection } }
+
     /// The privacy plan (noise of every release).
     public var plan: PrivacyPlan { lock.withLock { saved.plan } }
 
     /// The next round's task, or nil when the generator has finished.
     public func nextTask(roundId: UInt64, now: Date = Date()) throws -> UpdateTask? {
         try lock.withLock {
-            guard saved.dataset == nil else { return nil }
+            guard !saved.isFinished else { return nil }
             let task: RoundTask
             var modelHashIn = historyHash(saved.history)
             if let candidate = saved.candidate {
@@ -134,7 +169,7 @@ public final class SynthesisRun: RoundApplier, @unchecked Sendable {
         let roundTask = try SynthesisTaskCodec.roundTask(from: task, schema: schema)
         let result: (String, Bool) = try lock.withLock {
             // Applied already (a restart between this and the engine's save): nothing changes.
-            if saved.lastApplied == round.id, let hash = saved.lastModelHash { return (hash, saved.dataset != nil) }
+            if saved.lastApplied == round.id, let hash = saved.lastModelHash { return (hash, saved.isFinished) }
             var next = saved
             let outcome = RoundOutcome(task: roundTask, sums: try roundTask.split(sums, schema: schema), contributors: round.contributors.count)
             for (index, block) in roundTask.blocks.enumerated() {
@@ -157,9 +192,16 @@ public final class SynthesisRun: RoundApplier, @unchecked Sendable {
                 if quality == nil {
                     Log.warning("dataset.quality_withheld", ["dataset": candidate.id, "reason": "too few holdout records to tell from the noise"])
                 }
-                try publish(csv: csv, rows: candidate.rows, estimatedRecords: candidate.estimatedRecords, id: candidate.id, state: next,
-                            quality: quality)
-                next.dataset = candidate.id
+                let failures = qualityGate?.failures(quality) ?? []
+                if failures.isEmpty {
+                    try publish(csv: csv, rows: candidate.rows, estimatedRecords: candidate.estimatedRecords, id: candidate.id, state: next,
+                                quality: quality)
+                    next.dataset = candidate.id
+                } else {
+                    next.rejection = Rejection(dataset: candidate.id, sha256: candidate.sha256, failures: failures, quality: quality)
+                    Log.warning("dataset.rejected", ["dataset": candidate.id, "reasons": failures.joined(separator: "; "),
+                                                     "candidate": candidatePath(candidate.id)])
+                }
                 // The round's output is the scored table itself: the ledger's model chain ends at its hash.
                 modelHash = candidate.sha256
                 finished = true
