@@ -86,6 +86,11 @@ public struct MSTGenerator: Generator {
     /// The one-way, selection and tree rounds, then the model.
     public func nextStep(schema: TableSchema, plan: PrivacyPlan, history: [RoundOutcome]) throws -> SynthesisStep {
         let d = schema.columns.count
+        // Runs started before the selection round of its own measured selection in round 1;
+        // continuing one here would measure the selection release a second time.
+        if let first = history.first, first.task.blocks.count != 1 {
+            throw ApiaryError(.invalidArgument, "this MST run's round 1 holds \(first.task.blocks.count) releases: it was started by an Apiary version that measured selection in round 1; finish it with that version or start a new run")
+        }
         switch history.count {
         case 0:
             let block = try MeasurementBlock(release: Self.oneWayRelease,

@@ -184,6 +184,37 @@ struct MSTGeneratorTests {
         }
     }
 
+    @Test("a run whose round 1 also measured selection (the two-round MST of earlier versions) is refused, not measured again")
+    func earlierRunRefused() throws {
+        let schema = SynthesisTestSupport.chainSchema
+        let generator = MSTGenerator()
+        let plan = try PrivacyPlan.calibrate(releases: try generator.plannedReleases(schema: schema), epsilon: 1, delta: 1e-6, quorum: 2)
+        let d = schema.columns.count
+        let pairs = (0..<d).flatMap { i in ((i + 1)..<d).map { [i, $0] } }
+        let task = RoundTask(generator: "mst", round: 1, blocks: [
+            try MeasurementBlock(release: MSTGenerator.oneWayRelease, query: .marginals(MarginalSetQuery(marginals: (0..<d).map { [$0] })),
+                                 noise: plan.noise(for: MSTGenerator.oneWayRelease)),
+            try MeasurementBlock(release: MSTGenerator.selectionRelease, query: .marginals(MarginalSetQuery(marginals: pairs, maxGroups: Array(repeating: 4, count: d))),
+                                 noise: plan.noise(for: MSTGenerator.selectionRelease)),
+        ])
+        let outcome = RoundOutcome(task: task, sums: try task.split([Int64](repeating: 10, count: task.outputCount(schema: schema)), schema: schema),
+                                   contributors: 2)
+        #expect(throws: ApiaryError.self) { try generator.nextStep(schema: schema, plan: plan, history: [outcome]) }
+        // Today's round 1 is the one-way block alone, and the next step is the selection round.
+        guard case .task(let first) = try generator.nextStep(schema: schema, plan: plan, history: []) else {
+            Issue.record("MST starts with a task")
+            return
+        }
+        #expect(first.blocks.map(\.release) == [MSTGenerator.oneWayRelease])
+        let today = RoundOutcome(task: first, sums: try first.split([Int64](repeating: 10, count: first.outputCount(schema: schema)), schema: schema),
+                                 contributors: 2)
+        guard case .task(let second) = try generator.nextStep(schema: schema, plan: plan, history: [today]) else {
+            Issue.record("MST's second step is a task")
+            return
+        }
+        #expect(second.round == 2 && second.blocks.map(\.release) == [MSTGenerator.selectionRelease])
+    }
+
     @Test("pair-table cells below the floor are emptied; the margins still hold")
     func cellFloor() throws {
         // 3 x 3 table, margins from the noiseless counts; two cells are noise on empty cells.
