@@ -178,7 +178,7 @@ struct SynthesisOverProtocolTests {
         #expect(try resumed.nextTask(roundId: 5) == nil)
     }
 
-    @Test("a quality gate rejects withheld scores (no holdouts) and needs a quality round")
+    @Test("a quality gate rejects withheld scores (no holdouts) and needs a quality round, also in a resumed run's plan")
     func qualityGateWithheld() throws {
         let fixture = try EngineFixture()
         defer { try? FileManager.default.removeItem(atPath: fixture.directory) }
@@ -189,6 +189,15 @@ struct SynthesisOverProtocolTests {
         #expect(throws: ApiaryError.self) {
             try SynthesisRun(schema: consortium.schema, kind: .mst, epsilon: 1, delta: 1e-6, quorum: 2, agents: 3, modulusBits: 512,
                              collectionSeconds: 60, stateDirectory: fixture.directory + "/other", qualityBudgetShare: 0,
+                             qualityGate: QualityGate(minimumColumnShapes: 0.1))
+        }
+        // A run planned without a quality round cannot take a gate on restart: nothing would be checked.
+        let ungated = fixture.directory + "/ungated"
+        _ = try SynthesisRun(schema: consortium.schema, kind: .mst, epsilon: 1, delta: 1e-6, quorum: 2, agents: 3, modulusBits: 512,
+                             collectionSeconds: 60, stateDirectory: ungated, qualityBudgetShare: 0)
+        #expect(throws: ApiaryError.self) {
+            try SynthesisRun(schema: consortium.schema, kind: .mst, epsilon: 1, delta: 1e-6, quorum: 2, agents: 3, modulusBits: 512,
+                             collectionSeconds: 60, stateDirectory: ungated, qualityBudgetShare: 0.1,
                              qualityGate: QualityGate(minimumColumnShapes: 0.1))
         }
     }

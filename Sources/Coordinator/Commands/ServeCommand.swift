@@ -14,8 +14,9 @@ public enum ServeCommand {
 
     Options:
       --config FILE           the coordinator's JSON configuration (see docs/operator-guide.md)
-      --exit-when-finished    exit (status 0) once the dataset is published and every ledger
-                              entry is final
+      --exit-when-finished    exit once the run is over and every ledger entry is final:
+                              status 0 when its dataset is published, 3 when the quality
+                              gate (qualityGate) rejected the candidate
       --help                  show this help
     """
 
@@ -36,7 +37,7 @@ public enum ServeCommand {
             if options.has("exit-when-finished"), coordinator.isFinished {
                 Thread.sleep(forTimeInterval: 0.5)  // let agents read their last answers
                 coordinator.stop()
-                return 0
+                return coordinator.rejection == nil ? 0 : 3
             }
         }
     }

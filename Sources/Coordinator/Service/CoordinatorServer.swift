@@ -84,8 +84,12 @@ public final class CoordinatorServer: @unchecked Sendable {
         return port
     }
 
-    /// Whether the dataset has been published and every ledger entry is final.
+    /// Whether the run is over (its dataset published, or its candidate rejected by the quality
+    /// gate) and every ledger entry is final.
     public var isFinished: Bool { finished.isSet }
+
+    /// Why the quality gate kept the run's candidate from publication, if it did.
+    public var rejection: SynthesisRun.Rejection? { run.rejection }
 
     /// Stops driving and serving.
     public func stop() {
@@ -146,6 +150,9 @@ public final class CoordinatorServer: @unchecked Sendable {
     }
 
     private func publishIfReady() throws {
+        // The last round must be on the ledger first: `apply` runs on the thread that combined
+        // the partial decryptions, so the stage `drive` read may be older than the run's state.
+        if let stage = engine.currentRound?.stage, stage != .committed { return }
         if let rejection = run.rejection {
             // Nothing to publish; the run ends once its rounds' ledger entries are final.
             if ledger.appender.pendingEntries.isEmpty, !finished.isSet {

@@ -104,6 +104,9 @@ public final class SynthesisRun: RoundApplier, @unchecked Sendable {
             if planned != (qualityBudgetShare > 0) {
                 Log.warning("synthesis.quality_share_ignored", ["reason": "the run in \(directory) was planned \(planned ? "with" : "without") a quality round; its plan is kept"])
             }
+            if qualityGate != nil, !planned {
+                throw ApiaryError(.invalidArgument, "qualityGate is set but the run in \(directory) was planned without a quality round, so nothing could be checked; remove the gate or start a new run")
+            }
         } else {
             var releases = try generator.plannedReleases(schema: schema)
             if qualityBudgetShare > 0 {

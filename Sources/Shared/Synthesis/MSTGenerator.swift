@@ -294,7 +294,8 @@ public struct MSTGenerator: Generator {
         // code under the one-way rule below): mass there would be placed independently of the
         // parent, and in a long tail such mass is what breaks correlations. A triple's pair cell
         // sums m cells (m values of the second parent), so its deviation is sqrt(m) times
-        // larger; the triple's own cells are not floored, since a second parent splits a
+        // larger (summed after projection: summing the raw cells instead cost flchain's pair
+        // trends at epsilon 5 0.941 -> 0.922, docs/QUALITY.md); the triple's own cells are not floored, since a second parent splits a
         // dependence into sparse cells (flooring those cost flchain's train-on-synthetic AUC
         // 0.02, docs/QUALITY.md), but all of them go where their pair cell is empty.
         let cellFloor = cellThreshold * tableVariance.squareRoot()

@@ -72,8 +72,9 @@ public enum MarginalProjection {
             let floored = positive.map { $0 < floor ? 0 : $0 }
             if floored.reduce(0, +) > 0 { positive = floored }
         }
-        if let empty, empty.count == positive.count {
-            let masked = positive.enumerated().map { empty[$0.offset] ? 0 : $0.element }
+        if let empty {
+            assert(empty.count == positive.count, "a mask of \(empty.count) cells for a table of \(positive.count)")
+            let masked = positive.enumerated().map { $0.offset < empty.count && empty[$0.offset] ? 0 : $0.element }
             if masked.reduce(0, +) > 0 { positive = masked }
         }
         let mass = positive.reduce(0, +)
