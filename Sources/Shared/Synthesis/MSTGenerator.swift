@@ -105,11 +105,10 @@ public struct MSTGenerator: Generator {
                                              noise: plan.noise(for: Self.selectionRelease))
             return .task(RoundTask(generator: name, round: 2, blocks: [block]))
         case 2 where d >= 2:
-            let scores = try selectionScores(schema: schema, selection: history[1],
-                                             total: try estimatedTotal(schema: schema, history: Array(history[0...1])))
+            let total = try estimatedTotal(schema: schema, history: history)
+            let scores = try selectionScores(schema: schema, selection: history[1], total: total)
             let tree = MaximumSpanningTree.edges(nodes: d) { treeWeight(scores[$0][$1], $0, $1, target: schema.targetIndex) }
             let noise = try plan.noise(for: Self.treeRelease)
-            let total = try estimatedTotal(schema: schema, history: history)
             let noiseVariance = noise.map { 2 * $0.actualTotalMu(contributors: plan.quorum) } ?? 0
             let resolution = treeResolution(schema: schema, total: total, noiseVariance: noiseVariance)
             let codeGroups = try massCodeGroups(schema: schema, round1: history[0], resolution: resolution)
@@ -295,9 +294,11 @@ public struct MSTGenerator: Generator {
         // parent, and in a long tail such mass is what breaks correlations. A triple's pair cell
         // sums m cells (m values of the second parent), so its deviation is sqrt(m) times
         // larger (summed after projection: summing the raw cells instead cost flchain's pair
-        // trends at epsilon 5 0.941 -> 0.922, docs/QUALITY.md); the triple's own cells are not floored, since a second parent splits a
-        // dependence into sparse cells (flooring those cost flchain's train-on-synthetic AUC
-        // 0.02, docs/QUALITY.md), but all of them go where their pair cell is empty.
+        // trends at epsilon 5 0.941 -> 0.922, docs/QUALITY.md). The triple's own cells are not
+        // floored, since a second parent splits a dependence into sparse cells (flooring those
+        // cost flchain's train-on-synthetic AUC 0.02, docs/QUALITY.md), but all of them go
+        // where their pair cell is empty.
+        let projectedTables = tables.map { MarginalProjection.projectToSimplex($0.counts, total: total) }
         let cellFloor = cellThreshold * tableVariance.squareRoot()
         var tableSupport = cards.map { [Bool](repeating: true, count: $0) }
         var emptyCells: [[Bool]?] = Array(repeating: nil, count: tables.count)
@@ -308,9 +309,7 @@ public struct MSTGenerator: Generator {
                 let summed = table.counts.count / pairCells
                 let floor = cellFloor * Double(summed).squareRoot()
                 var pair = [Double](repeating: 0, count: pairCells)
-                for (cell, value) in MarginalProjection.projectToSimplex(table.counts, total: total).enumerated() {
-                    pair[cell % pairCells] += value
-                }
+                for (cell, value) in projectedTables[index].enumerated() { pair[cell % pairCells] += value }
                 var alive = [Bool](repeating: false, count: width)
                 for (cell, value) in pair.enumerated() where value >= floor { alive[cell % width] = true }
                 guard alive.contains(true) else { continue }
@@ -390,7 +389,7 @@ public struct MSTGenerator: Generator {
             if table.columns.count == 2 {
                 rowSums = marginals[parent]
             } else {
-                let projected = MarginalProjection.projectToSimplex(table.counts, total: total)
+                let projected = projectedTables[index]
                 rowSums = (0..<rows).map { r in projected[(r * width)..<((r + 1) * width)].reduce(0, +) }
             }
             let fitted = MarginalProjection.fitTable(table.counts, rows: rows, columns: width, rowSums: rowSums,

@@ -47,8 +47,9 @@ public enum MarginalProjection {
     /// A rows x columns table (row-major) that has the given row and column sums (which must
     /// have equal totals) and stays close to `noisy`: the least-squares adjustment to the
     /// margins, projected onto non-negative tables with the same total, cells below `floor` and
-    /// cells marked in `empty` set to zero (unless that would empty the table), blended with a `smoothing` share of the independence table (so no row or column is
-    /// left empty), then iterative proportional fitting to the margins.
+    /// cells marked in `empty` set to zero (unless that would empty the table), blended with a
+    /// `smoothing` share of the independence table (so no row or column is left empty), then
+    /// iterative proportional fitting to the margins.
     public static func fitTable(_ noisy: [Double], rows: Int, columns: Int, rowSums: [Double], columnSums: [Double],
                                 smoothing: Double = 0.02, iterations: Int = 50, floor: Double = 0, empty: [Bool]? = nil) -> [Double] {
         let total = rowSums.reduce(0, +)
