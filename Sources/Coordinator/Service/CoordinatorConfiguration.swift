@@ -98,12 +98,7 @@ public struct CoordinatorConfiguration: Codable, Sendable, Equatable {
         guard qualityBudgetShare >= 0, qualityBudgetShare < 1 else {
             throw ApiaryError(.invalidArgument, "\(path): qualityBudgetShare must be in [0, 1)")
         }
-        if let qualityGate {
-            try qualityGate.validate(schema: nil, field: "\(path): qualityGate")
-            guard qualityBudgetShare > 0 else {
-                throw ApiaryError(.invalidArgument, "\(path): qualityGate needs a quality round: set qualityBudgetShare above 0")
-            }
-        }
+        try qualityGate?.validate(schema: nil, qualityBudgetShare: qualityBudgetShare, field: "\(path): qualityGate")
         guard maxConnections >= 1, maxBodyBytes >= 1024 else { throw ApiaryError(.invalidArgument, "\(path): limits must be positive") }
     }
 }

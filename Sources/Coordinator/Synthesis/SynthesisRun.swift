@@ -77,12 +77,7 @@ public final class SynthesisRun: RoundApplier, @unchecked Sendable {
         guard (0..<1).contains(qualityBudgetShare) else {
             throw ApiaryError(.invalidArgument, "the quality budget share must be in [0, 1), got \(qualityBudgetShare)")
         }
-        if let qualityGate {
-            try qualityGate.validate(schema: schema, field: "qualityGate")
-            guard qualityBudgetShare > 0 else {
-                throw ApiaryError(.invalidArgument, "qualityGate needs a quality round: set qualityBudgetShare above 0")
-            }
-        }
+        try qualityGate?.validate(schema: schema, qualityBudgetShare: qualityBudgetShare, field: "qualityGate")
         self.qualityGate = qualityGate
         self.schema = schema
         self.generator = kind.makeGenerator()

@@ -40,9 +40,10 @@ public struct QualityGate: Sendable, Codable, Equatable {
         minimumAUC = try c.decodeIfPresent(Double.self, forKey: .minimumAUC)
     }
 
-    /// Checks that every threshold lies in [0, 1], at least one is set, and an AUC threshold
-    /// has a target to score; `field` names the setting in errors.
-    public func validate(schema: TableSchema?, field: String) throws {
+    /// Checks that every threshold lies in [0, 1], at least one is set, there is a quality
+    /// round to check (`qualityBudgetShare` > 0), and an AUC threshold has a target to score
+    /// (when `schema` is given); `field` names the setting in errors.
+    public func validate(schema: TableSchema?, qualityBudgetShare: Double, field: String) throws {
         let thresholds = [("minimumColumnShapes", minimumColumnShapes), ("minimumPairTrends", minimumPairTrends), ("minimumAUC", minimumAUC)]
         guard thresholds.contains(where: { $0.1 != nil }) else {
             throw ApiaryError(.invalidArgument, "\(field) sets no threshold (minimumColumnShapes, minimumPairTrends, minimumAUC)")
@@ -51,6 +52,9 @@ public struct QualityGate: Sendable, Codable, Equatable {
             if let value, !(0...1).contains(value) {
                 throw ApiaryError(.invalidArgument, "\(field).\(name) must lie in [0, 1], got \(value)")
             }
+        }
+        guard qualityBudgetShare > 0 else {
+            throw ApiaryError(.invalidArgument, "\(field) needs a quality round: set qualityBudgetShare above 0")
         }
         if minimumAUC != nil, let schema, schema.targetIndex == nil {
             throw ApiaryError(.invalidArgument, "\(field).minimumAUC needs a target column in the schema (there is no classifier to score)")
