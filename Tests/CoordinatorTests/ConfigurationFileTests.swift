@@ -13,9 +13,23 @@ struct ConfigurationFileTests {
         return (folder, folder + "/config.json")
     }
 
+    /// The fields every coordinator configuration needs, without the closing brace.
+    private static let coordinatorBase = #"{"kit": "kit", "state": "state", "schema": "schema.json""#
+
+    /// Expects the coordinator configuration `text` to be refused with an error naming the file and `field`.
+    private func expectRefused(_ text: String, naming field: String) throws {
+        let file = try write(text)
+        defer { try? FileManager.default.removeItem(atPath: file.folder) }
+        #expect {
+            _ = try CoordinatorConfiguration.load(path: file.path)
+        } throws: { error in
+            "\(error)".contains(file.path) && "\(error)".contains(field)
+        }
+    }
+
     @Test("the quality round takes a tenth of the budget by default; a share outside [0, 1) is refused naming the file")
     func qualityShare() throws {
-        let base = #"{"kit": "kit", "state": "state", "schema": "schema.json""#
+        let base = Self.coordinatorBase
         let plain = try write(base + "}")
         defer { try? FileManager.default.removeItem(atPath: plain.folder) }
         #expect(try CoordinatorConfiguration.load(path: plain.path).qualityBudgetShare == 0.1)
@@ -23,32 +37,22 @@ struct ConfigurationFileTests {
         defer { try? FileManager.default.removeItem(atPath: off.folder) }
         #expect(try CoordinatorConfiguration.load(path: off.path).qualityBudgetShare == 0)
         for bad in ["1", "-0.1", "1.5"] {
-            let file = try write(base + #", "qualityBudgetShare": \#(bad)}"#)
-            defer { try? FileManager.default.removeItem(atPath: file.folder) }
-            #expect {
-                _ = try CoordinatorConfiguration.load(path: file.path)
-            } throws: { error in
-                "\(error)".contains(file.path) && "\(error)".contains("qualityBudgetShare")
-            }
+            try expectRefused(base + #", "qualityBudgetShare": \#(bad)}"#, naming: "qualityBudgetShare")
         }
     }
 
     @Test("a quality gate is read from the file; a bad one (no threshold, out of range, misspelt, without a quality round) is refused naming the file")
     func qualityGate() throws {
-        let base = #"{"kit": "kit", "state": "state", "schema": "schema.json""#
+        let base = Self.coordinatorBase
         let gated = try write(base + #", "qualityGate": {"minimumPairTrends": 0.8, "minimumAUC": 0.6}}"#)
         defer { try? FileManager.default.removeItem(atPath: gated.folder) }
         #expect(try CoordinatorConfiguration.load(path: gated.path).qualityGate == QualityGate(minimumPairTrends: 0.8, minimumAUC: 0.6))
-        #expect(try CoordinatorConfiguration.load(path: write(base + "}").path).qualityGate == nil)
+        let plain = try write(base + "}")
+        defer { try? FileManager.default.removeItem(atPath: plain.folder) }
+        #expect(try CoordinatorConfiguration.load(path: plain.path).qualityGate == nil)
         for bad in [#""qualityGate": {}"#, #""qualityGate": {"minimumPairTrends": 2}"#, #""qualityGate": {"minimumPairTrend": 0.8}"#,
                     #""qualityBudgetShare": 0, "qualityGate": {"minimumPairTrends": 0.8}"#] {
-            let file = try write(base + ", " + bad + "}")
-            defer { try? FileManager.default.removeItem(atPath: file.folder) }
-            #expect {
-                _ = try CoordinatorConfiguration.load(path: file.path)
-            } throws: { error in
-                "\(error)".contains(file.path) && "\(error)".contains("qualityGate")
-            }
+            try expectRefused(base + ", " + bad + "}", naming: "qualityGate")
         }
     }
 
