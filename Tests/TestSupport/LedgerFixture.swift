@@ -44,7 +44,8 @@ public struct LedgerFixture {
 
     /// A valid commitment for the next entry of `appender`.
     public static func commitment(roundId: UInt64, contributors: [String], after ledger: Ledger, state: LedgerState,
-                           epsilonMicros: UInt64 = 1_000_000, qualityPPM: UInt32 = 800_000) throws -> RoundCommitmentEntry {
+                           epsilonMicros: UInt64 = 1_000_000, qualityPPM: UInt32 = 800_000,
+                           modelHashOut: [UInt8]? = nil) throws -> RoundCommitmentEntry {
         let contributions = try contributors.enumerated().map { offset, id in
             let updateHash = hash("update:\(roundId):\(id)")
             let previous = state.cumulativeEpsilonMicros[id] ?? 0
@@ -60,7 +61,7 @@ public struct LedgerFixture {
         }
         let shares = institutions.prefix(2).map { DecryptionShareRecord(partyId: $0, shareHash: hash("share:\(roundId):\($0)"), proofHash: hash("proof:\(roundId):\($0)")) }
         return RoundCommitmentEntry(roundId: roundId, previousHeadSize: UInt64(ledger.size), previousHeadRoot: try ledger.tree.root(),
-                                    modelHashIn: hash("model:\(roundId - 1)"), modelHashOut: hash("model:\(roundId)"),
+                                    modelHashIn: hash("model:\(roundId - 1)"), modelHashOut: modelHashOut ?? hash("model:\(roundId)"),
                                     paillierPublicKeyHash: hash("paillier"),
                                     packing: PackingParameters(modulusBits: 2048, valueBits: 16, maximumSummands: 1000),
                                     contributions: contributions, aggregateHash: hash("aggregate:\(roundId)"),
@@ -85,8 +86,11 @@ public struct LedgerFixture {
     /// The CSV the fixture's dataset publication describes.
     public static let datasetCSV = Array("age,diagnosis\n34,flu\n51,asthma\n".utf8)
 
-    /// A ledger with every entry kind: genesis, two rounds with settlements, a publication and
-    /// a licence, each final.
+    /// The CSV of the candidate the fixture's dataset rejection describes (round 3 scored it).
+    public static let rejectedCSV = Array("age,diagnosis\n99,flu\n".utf8)
+
+    /// A ledger with every entry kind but a rejection: genesis, two rounds with settlements, a
+    /// publication and a licence, each final.
     public static func fullLedger(store: LedgerStore? = nil) throws -> LedgerAppender {
         let appender = try appender(store: store)
         try appendEndorsed(.genesis(genesis), to: appender)
@@ -101,6 +105,19 @@ public struct LedgerFixture {
             datasheetHash: hash("datasheet"), generator: "mst", epsilonMicros: 1_500_000, deltaAttos: 200,
             contributors: institutions, rounds: [1, 2])), to: appender)
         try appendEndorsed(.licenceGrant(LicenceGrantEntry(researcherId: researcher, datasetId: "synthetic-2025-01", creditsSpent: 150)), to: appender)
+        return appender
+    }
+
+    /// `fullLedger` and then a third round whose candidate the quality gate rejected: every
+    /// entry kind, each final (the ledger the encoding vectors describe).
+    public static func ledgerWithRejection() throws -> LedgerAppender {
+        let appender = try fullLedger()
+        let quality = try commitment(roundId: 3, contributors: Array(institutions.prefix(2)), after: appender.ledger, state: appender.state,
+                                     modelHashOut: SHA256.hash(rejectedCSV))
+        try appendEndorsed(.roundCommitment(quality), to: appender)
+        try appendEndorsed(.datasetRejection(DatasetRejectionEntry(
+            datasetId: "synthetic-2025-02", csvHash: SHA256.hash(rejectedCSV), csvSize: UInt64(rejectedCSV.count), generator: "mst",
+            failures: ["pair trends 0.812 below the minimum 0.900"], rounds: [3])), to: appender)
         return appender
     }
 

@@ -71,6 +71,37 @@ def coordinator_key(genesis: bytes) -> bytes:
     raise ValueError("the genesis names no coordinator")
 
 
+def decode_rejection(entry: bytes) -> dict:
+    """A dataset_rejection entry's fields (docs/ledger.md section 2), read to the last byte."""
+    if entry[0] != 7 or entry[1] != 1:
+        raise ValueError("not a version-1 dataset_rejection entry")
+    offset = 2
+
+    def take(count):
+        nonlocal offset
+        if offset + count > len(entry):
+            raise ValueError("entry ends inside a field")
+        offset += count
+        return entry[offset - count:offset]
+
+    def string():
+        return take(struct.unpack(">I", take(4))[0]).decode("utf-8")
+
+    def u64():
+        return struct.unpack(">Q", take(8))[0]
+
+    fields = {"dataset_id": string(), "csv_hash": take(32).hex(), "csv_size": u64(), "generator": string()}
+    fields["failures"] = [string() for _ in range(struct.unpack(">I", take(4))[0])]
+    fields["rounds"] = [u64() for _ in range(struct.unpack(">I", take(4))[0])]
+    if offset != len(entry):
+        raise ValueError("trailing bytes after the rounds")
+    if [f.encode() for f in fields["failures"]] != sorted(set(f.encode() for f in fields["failures"])):
+        raise ValueError("failures are not a canonical set")
+    if fields["rounds"] != sorted(set(fields["rounds"])):
+        raise ValueError("rounds are not ascending")
+    return fields
+
+
 def main() -> int:
     path = sys.argv[1] if len(sys.argv) > 1 else "Tests/Vectors/ledger_vectors.txt"
     records = read_records(path)
@@ -100,6 +131,9 @@ def main() -> int:
         payload = head + struct.pack(">I", len(signer)) + signer + signature
         if payload.hex() != record["signed_head_record"]:
             print(f"entry {index}: signed head record differs"); return 1
+        if record["kind"] == "dataset_rejection":
+            fields = decode_rejection(entry)
+            print(f"entry {index}: dataset_rejection {fields['dataset_id']} ({fields['csv_size']} bytes, rounds {fields['rounds']}): {fields['failures']}")
         if index == 0 and Ed25519PublicKey is not None:
             public_key = Ed25519PublicKey.from_public_bytes(coordinator_key(entry))
         if public_key is not None:

@@ -149,6 +149,17 @@ public final class LedgerService: @unchecked Sendable {
         }
     }
 
+    /// Records that the quality gate kept candidate `datasetId` from publication.
+    public func reject(datasetId: String, csv: [UInt8], generator: String, failures: [String], rounds: [UInt64]) throws -> Int {
+        try lock.withLock {
+            let entry = DatasetRejectionEntry(datasetId: datasetId, csvHash: SHA256.hash(csv), csvSize: UInt64(csv.count),
+                                              generator: generator, failures: failures, rounds: rounds)
+            let head = try appender.append(.datasetRejection(entry))
+            Log.info("ledger.dataset_rejected", ["dataset": datasetId, "entry": String(head.head.size - 1)])
+            return Int(head.head.size) - 1
+        }
+    }
+
     /// Records a licence: `researcher` spends the licence price on `datasetId`.
     public func grantLicence(researcher: String, datasetId: String) throws -> Int {
         try lock.withLock {

@@ -154,8 +154,13 @@ public final class CoordinatorServer: @unchecked Sendable {
         // the partial decryptions, so the stage `drive` read may be older than the run's state.
         if let stage = engine.currentRound?.stage, stage != .committed { return }
         if let rejection = run.rejection {
-            // Nothing to publish; the run ends once its rounds' ledger entries are final.
-            if ledger.appender.pendingEntries.isEmpty, !finished.isSet {
+            // The verdict goes on the ledger; the run ends once it is final.
+            let state = ledger.appender.state
+            if state.rejectedDatasets[rejection.dataset] == nil {
+                _ = try ledger.reject(datasetId: rejection.dataset, csv: try run.rejectedCandidateCSV(), generator: configuration.generator,
+                                      failures: rejection.failures, rounds: state.rounds.keys.sorted())
+                engine.notifyAgents()
+            } else if ledger.appender.pendingEntries.isEmpty, !finished.isSet {
                 finished.set()
                 Log.info("coordinator.run_finished", ["dataset": "none: \(rejection.dataset) rejected by the quality gate",
                                                       "ledger_entries": String(ledger.appender.ledger.size)])

@@ -13,8 +13,8 @@ import Shared
 /// only then is it published with the decoded scores in its datasheet. The quality release is
 /// in the privacy plan from the start, so agents count it in their budgets like any other.
 /// With a `QualityGate`, a candidate whose scores miss a threshold is not published: the run
-/// ends with a `Rejection` (state and log), and the candidate stays in synthesis/candidates/ for
-/// the operator.
+/// ends with a `Rejection` (state and log; the coordinator then appends a dataset_rejection
+/// entry to the ledger), and the candidate stays in synthesis/candidates/ for the operator.
 public final class SynthesisRun: RoundApplier, @unchecked Sendable {
     /// The sampled table awaiting its quality round.
     struct Candidate: Codable {
@@ -138,6 +138,15 @@ public final class SynthesisRun: RoundApplier, @unchecked Sendable {
 
     /// Why the quality gate kept the candidate from publication, if it did.
     public var rejection: Rejection? { lock.withLock { saved.rejection } }
+
+    /// The rejected candidate's bytes (kept in candidates/), checked against the rejection's hash.
+    public func rejectedCandidateCSV() throws -> [UInt8] {
+        guard let rejection else { throw ApiaryError(.notFound, "this run has no rejected candidate") }
+        guard let csv = try DurableFile.read(candidatePath(rejection.dataset)), SHA256.hash(csv).hexString == rejection.sha256 else {
+            throw ApiaryError(.notFound, "rejected candidate \(rejection.dataset) is missing or changed in \(directory)/candidates")
+        }
+        return csv
+    }
 
     /// The privacy plan (noise of every release).
     public var plan: PrivacyPlan { lock.withLock { saved.plan } }

@@ -10,4 +10,6 @@ public struct CommittedRound: Sendable, Equatable {
     public var deltaAttos: UInt64
     /// Its rewards, as committed.
     public var rewards: [RewardLine]
+    /// The model hash the round produced (`model_hash_out`).
+    public var modelHashOut: [UInt8]
 }

@@ -13,6 +13,8 @@ public enum LedgerEntry: Sendable, Equatable {
     case datasetPublication(DatasetPublicationEntry)
     /// A researcher's licence, paid by burning credits.
     case licenceGrant(LicenceGrantEntry)
+    /// A candidate dataset kept from publication by the quality gate.
+    case datasetRejection(DatasetRejectionEntry)
 
     /// The only body version this code writes and reads. A reader meeting a newer version
     /// must stop rather than guess: it would otherwise hash and check fields it does not know.
@@ -27,6 +29,7 @@ public enum LedgerEntry: Sendable, Equatable {
         case .rewardSettlement: return .rewardSettlement
         case .datasetPublication: return .datasetPublication
         case .licenceGrant: return .licenceGrant
+        case .datasetRejection: return .datasetRejection
         }
     }
 
@@ -42,6 +45,7 @@ public enum LedgerEntry: Sendable, Equatable {
         case .rewardSettlement(let body): body.encode(into: &writer)
         case .datasetPublication(let body): body.encode(into: &writer)
         case .licenceGrant(let body): body.encode(into: &writer)
+        case .datasetRejection(let body): body.encode(into: &writer)
         }
         return writer.bytes
     }
@@ -71,6 +75,7 @@ public enum LedgerEntry: Sendable, Equatable {
             case .rewardSettlement: self = .rewardSettlement(try RewardSettlementEntry(from: &reader))
             case .datasetPublication: self = .datasetPublication(try DatasetPublicationEntry(from: &reader))
             case .licenceGrant: self = .licenceGrant(try LicenceGrantEntry(from: &reader))
+            case .datasetRejection: self = .datasetRejection(try DatasetRejectionEntry(from: &reader))
             }
             try reader.expectEnd(kind.name)
         } catch let error as ApiaryError {

@@ -12,6 +12,8 @@ public enum LedgerEntryKind: UInt8, Sendable, CaseIterable {
     case datasetPublication = 5
     /// `LicenceGrantEntry`.
     case licenceGrant = 6
+    /// `DatasetRejectionEntry`.
+    case datasetRejection = 7
 
     /// The name used in JSON and messages.
     public var name: String {
@@ -22,6 +24,7 @@ public enum LedgerEntryKind: UInt8, Sendable, CaseIterable {
         case .rewardSettlement: return "reward_settlement"
         case .datasetPublication: return "dataset_publication"
         case .licenceGrant: return "licence_grant"
+        case .datasetRejection: return "dataset_rejection"
         }
     }
 }

@@ -37,6 +37,8 @@ public struct LedgerState: Sendable {
     public var settledRounds: [UInt64: Int] { registries.settledRounds }
     /// Published datasets by id.
     public var datasets: [String: PublishedDataset] { registries.datasets }
+    /// Candidates the quality gate kept from publication: dataset id to the rejection's entry index.
+    public var rejectedDatasets: [String: Int] { registries.rejectedDatasets }
     /// Licences granted: (researcher, dataset) pairs.
     public var licences: Set<[String]> { registries.licences }
     private var memberKeys: [String: Ed25519PublicKey] = [:]
@@ -48,6 +50,7 @@ public struct LedgerState: Sendable {
         var rounds: [UInt64: CommittedRound] = [:]
         var settledRounds: [UInt64: Int] = [:]
         var datasets: [String: PublishedDataset] = [:]
+        var rejectedDatasets: [String: Int] = [:]
         var licences: Set<[String]> = []
         var indexByLeafHash: [[UInt8]: Int] = [:]
     }
@@ -108,6 +111,9 @@ public struct LedgerState: Sendable {
         case .licenceGrant(let body):
             try requireGenesis(index)
             try next.applyLicence(body, index: index)
+        case .datasetRejection(let body):
+            try requireGenesis(index)
+            try next.applyRejection(body, index: index)
         }
         try next.checkCreditInvariants(index: index)
         next.registries.indexByLeafHash[leafHash] = index
@@ -244,7 +250,7 @@ public struct LedgerState: Sendable {
             cumulativeDeltaAttos[contribution.partyId] = contribution.cumulativeDeltaAttos
         }
         registries.rounds[body.roundId] = CommittedRound(entryIndex: index, contributors: contributors, epsilonMicros: body.roundEpsilonMicros,
-                                              deltaAttos: body.roundDeltaAttos, rewards: body.rewards)
+                                              deltaAttos: body.roundDeltaAttos, rewards: body.rewards, modelHashOut: body.modelHashOut)
         lastRoundId = body.roundId
         return checks
     }
@@ -269,9 +275,7 @@ public struct LedgerState: Sendable {
     }
 
     private mutating func applyPublication(_ body: DatasetPublicationEntry, index: Int) throws {
-        if let earlier = datasets[body.datasetId] {
-            throw fault(index, "dataset '\(body.datasetId)' was already published by entry \(earlier.entryIndex)")
-        }
+        try requireNewDataset(body.datasetId, index: index)
         guard !body.generator.isEmpty, !body.rounds.isEmpty else {
             throw fault(index, "a dataset publication needs a generator and at least one round")
         }
@@ -295,6 +299,34 @@ public struct LedgerState: Sendable {
             throw fault(index, "the dataset's (epsilon, delta) is inconsistent with its rounds (epsilon must lie in [\(largestEpsilon), \(epsilonSum)] millionths)")
         }
         registries.datasets[body.datasetId] = PublishedDataset(entryIndex: index, publication: body)
+    }
+
+    private mutating func applyRejection(_ body: DatasetRejectionEntry, index: Int) throws {
+        try requireNewDataset(body.datasetId, index: index)
+        guard !body.generator.isEmpty, let last = body.rounds.last else {
+            throw fault(index, "a dataset rejection needs a generator and at least one round")
+        }
+        guard !body.failures.isEmpty, !body.failures.contains(where: \.isEmpty) else {
+            throw fault(index, "a dataset rejection needs at least one reason, none of them empty")
+        }
+        for roundId in body.rounds where rounds[roundId] == nil {
+            throw fault(index, "derives from round \(roundId), which has no commitment")
+        }
+        // The quality round scored the candidate: its output hash is the candidate's.
+        guard rounds[last]!.modelHashOut == body.csvHash else {
+            throw fault(index, "the CSV hash is not the model hash of its last round \(last) (the round that scored it)")
+        }
+        registries.rejectedDatasets[body.datasetId] = index
+    }
+
+    /// A dataset id may be published or rejected once.
+    private func requireNewDataset(_ id: String, index: Int) throws {
+        if let earlier = datasets[id] {
+            throw fault(index, "dataset '\(id)' was already published by entry \(earlier.entryIndex)")
+        }
+        if let earlier = rejectedDatasets[id] {
+            throw fault(index, "dataset '\(id)' was already rejected by entry \(earlier)")
+        }
     }
 
     private mutating func applyLicence(_ body: LicenceGrantEntry, index: Int) throws {

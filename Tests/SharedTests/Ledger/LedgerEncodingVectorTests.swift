@@ -5,8 +5,8 @@ import TestSupport
 
 @Suite("Ledger canonical encoding vectors")
 struct LedgerEncodingVectorTests {
-    /// The first entries of the fixture ledger, the ones docs/ledger.md prints.
-    static func vectorLedger() throws -> LedgerAppender { try LedgerFixture.fullLedger() }
+    /// The fixture ledger with every entry kind, the one docs/ledger.md describes.
+    static func vectorLedger() throws -> LedgerAppender { try LedgerFixture.ledgerWithRejection() }
 
     @Test("entries, leaf hashes, roots and the coordinator's signed heads match Tests/Vectors/ledger_vectors.txt")
     func vectorsMatch() throws {

@@ -41,6 +41,49 @@ struct LedgerVerifierTests {
         #expect(fault.reason.contains("no dataset publication"))
     }
 
+    @Test("dataset rejection rules: unique id, committed rounds, a reason, the scored round's model hash; no licence, no publication after")
+    func rejectionRules() throws {
+        let full = try LedgerFixture.ledgerWithRejection()
+        let report = try LedgerVerifier.verify(records: full.ledger.records(), dataset: LedgerFixture.datasetCSV).get()
+        #expect(report.entryCount == 9 && report.pendingEntries.isEmpty && report.updateSignatureCount == 7)
+        #expect(full.state.rejectedDatasets == ["synthetic-2025-02": 8])
+        // The rejected candidate does not verify as a published dataset.
+        guard case .failure(let rejected) = LedgerVerifier.verify(records: full.ledger.records(), dataset: LedgerFixture.rejectedCSV) else {
+            Issue.record("a rejected candidate verified as a published dataset"); return
+        }
+        #expect(rejected.reason.contains("no dataset publication"))
+        let csv = LedgerFixture.rejectedCSV
+        func rejection(id: String = "synthetic-2025-03", hash: [UInt8]? = nil, failures: [String] = ["column shapes 0.5 below the minimum 0.9"],
+                       rounds: [UInt64] = [3], generator: String = "mst") -> LedgerEntry {
+            .datasetRejection(DatasetRejectionEntry(datasetId: id, csvHash: hash ?? SHA256.hash(csv), csvSize: UInt64(csv.count),
+                                                    generator: generator, failures: failures, rounds: rounds))
+        }
+        #expect(Self.reason { try full.append(rejection(id: "synthetic-2025-02")) }.contains("already rejected by entry 8"))
+        #expect(Self.reason { try full.append(rejection(id: "synthetic-2025-01")) }.contains("already published by entry 5"))
+        #expect(Self.reason { try full.append(rejection(hash: SHA256.hash(csv + [0x0a]))) }.contains("model hash of its last round 3"))
+        #expect(Self.reason { try full.append(rejection(rounds: [1, 2])) }.contains("model hash of its last round 2"))
+        #expect(Self.reason { try full.append(rejection(failures: [])) }.contains("at least one reason"))
+        #expect(Self.reason { try full.append(rejection(failures: [""])) }.contains("at least one reason"))
+        #expect(Self.reason { try full.append(rejection(rounds: [3, 7])) }.contains("round 7, which has no commitment"))
+        #expect(Self.reason { try full.append(rejection(generator: "")) }.contains("needs a generator"))
+        #expect(Self.reason { try full.append(.datasetPublication(DatasetPublicationEntry(
+            datasetId: "synthetic-2025-02", csvHash: SHA256.hash(csv), csvSize: UInt64(csv.count), datasheetHash: LedgerFixture.hash("sheet"),
+            generator: "mst", epsilonMicros: 1_000_000, deltaAttos: 100, contributors: ["hospital-a", "hospital-b"], rounds: [3]))) }
+                    .contains("already rejected by entry 8"))
+        #expect(Self.reason { try full.append(.licenceGrant(LicenceGrantEntry(researcherId: LedgerFixture.researcher,
+                                                                                datasetId: "synthetic-2025-02", creditsSpent: 150))) }
+                    .contains("is not published"))
+        #expect(full.ledger.size == 9, "a refused entry changes nothing")
+        // Reasons are a canonical set: out of order or repeated in the encoding is refused.
+        let entry = DatasetRejectionEntry(datasetId: "x", csvHash: SHA256.hash(csv), csvSize: 1, generator: "mst",
+                                          failures: ["b", "a", "a"], rounds: [3])
+        #expect(entry.failures == ["a", "b"])
+        var swapped = LedgerEntry.datasetRejection(entry).encoded()
+        let a = swapped.firstIndex(of: UInt8(ascii: "a"))!, b = swapped.firstIndex(of: UInt8(ascii: "b"))!
+        swapped.swapAt(a, b)
+        #expect(Self.reason { _ = try LedgerEntry(decoding: swapped, index: 9) }.contains("out of order"))
+    }
+
     @Test("every single flipped byte of every entry or signed head payload is caught with its entry index")
     func flippedBytesDetected() throws {
         let records = try LedgerFixture.fullLedger().ledger.records()
