@@ -8,7 +8,7 @@
 set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
 OUT=${1:-/tmp/apiary-breast-cancer}
-BIN=$ROOT/.build/release/apiary-coordinator
+BIN=${BIN:-$ROOT/.build/release/apiary-coordinator}
 mkdir -p "$OUT" && cd "$OUT"
 python3 - <<'PY'
 import json

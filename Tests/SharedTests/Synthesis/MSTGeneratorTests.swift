@@ -262,6 +262,25 @@ struct MSTGeneratorTests {
         }
     }
 
+    @Test("a numeric bin that stands out alone needs three deviations, or a window of mass; one beside another survivor two; categories two")
+    func isolatedBinRule() {
+        let generator = MSTGenerator()
+        let numeric = ColumnSchema(name: "v", kind: .real(lower: 0, upper: 8, binEdges: [0, 1, 2, 3, 4, 5, 6, 7, 8], decimals: 1))
+        // Deviation 10: bins 0-1 are the bulk, bin 2 (25) sits beside it, bin 5 (25) stands
+        // alone (window 32 < 2 sqrt(3) 10), bin 7 (35) stands alone above three deviations.
+        let counts: [Double] = [400, 300, 25, 4, 12, 25, -5, 35]
+        #expect(generator.keptCounts(counts, column: numeric, deviation: 10) == [400, 300, 25, 0, 0, 0, 0, 35])
+        // A bin whose sparse neighbours carry mass too passes by its window (55 > 2 sqrt(3) 10).
+        #expect(generator.keptCounts([400, 0, 0, 15, 25, 15, 0, 0], column: numeric, deviation: 10) == [400, 0, 0, 0, 25, 0, 0, 0])
+        // Two neighbours that both pass keep each other.
+        #expect(generator.keptCounts([400, 0, 0, 25, 22, 0, 0, 0], column: numeric, deviation: 10) == [400, 0, 0, 25, 22, 0, 0, 0])
+        // Categories have no neighbours: two deviations decide.
+        let categorical = ColumnSchema(name: "c", kind: .categorical(categories: (0..<8).map { "c\($0)" }))
+        #expect(generator.keptCounts(counts, column: categorical, deviation: 10) == [400, 300, 25, 0, 0, 25, 0, 35])
+        // Without noise nothing is dropped but empty codes.
+        #expect(generator.keptCounts([5, 0, 1, 0, 0, 0, 0, 2], column: numeric, deviation: 0) == [5, 0, 1, 0, 0, 0, 0, 2])
+    }
+
     @Test("samples respect the schema: categories, bounds, whole numbers, decimals")
     func samplesRespectSchema() throws {
         let schema = TableSchema(columns: [
