@@ -168,6 +168,7 @@ struct SynthesisOverProtocolTests {
         // The candidate stays with the operator, and is no longer served to agents.
         let candidate = try #require(try DurableFile.read(fixture.directory + "/synthesis/candidates/\(rejection.dataset).csv"))
         #expect(SHA256.hash(candidate).hexString == rejection.sha256)
+        #expect(rejection.csvBytes == candidate.count)
         let peer = PeerIdentity(name: "bank-a", role: .agent, consortium: "t", fingerprint: "")
         #expect(consortium.router.handle(HTTPRequest(method: "GET", target: "/v1/candidates/\(rejection.sha256)"), peer: peer).status == 404)
         // A restarted coordinator keeps the outcome.
@@ -176,6 +177,10 @@ struct SynthesisOverProtocolTests {
                                        qualityGate: QualityGate(minimumPairTrends: 0.999))
         #expect(resumed.rejection == rejection)
         #expect(try resumed.nextTask(roundId: 5) == nil)
+        // The ledger entry needs only the state: the operator may move the kept candidate.
+        try FileManager.default.removeItem(atPath: fixture.directory + "/synthesis/candidates/\(rejection.dataset).csv")
+        let described = try resumed.rejectedCandidate()
+        #expect(described.sha256 == SHA256.hash(candidate) && described.bytes == candidate.count)
     }
 
     @Test("a quality gate rejects withheld scores (no holdouts) and needs a quality round, also in a resumed run's plan")

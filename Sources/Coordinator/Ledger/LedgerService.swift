@@ -150,9 +150,9 @@ public final class LedgerService: @unchecked Sendable {
     }
 
     /// Records that the quality gate kept candidate `datasetId` from publication.
-    public func reject(datasetId: String, csv: [UInt8], generator: String, failures: [String], rounds: [UInt64]) throws -> Int {
+    public func reject(datasetId: String, csvHash: [UInt8], csvSize: UInt64, generator: String, failures: [String], rounds: [UInt64]) throws -> Int {
         try lock.withLock {
-            let entry = DatasetRejectionEntry(datasetId: datasetId, csvHash: SHA256.hash(csv), csvSize: UInt64(csv.count),
+            let entry = DatasetRejectionEntry(datasetId: datasetId, csvHash: csvHash, csvSize: csvSize,
                                               generator: generator, failures: failures, rounds: rounds)
             let head = try appender.append(.datasetRejection(entry))
             Log.info("ledger.dataset_rejected", ["dataset": datasetId, "entry": String(head.head.size - 1)])

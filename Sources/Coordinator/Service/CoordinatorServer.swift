@@ -157,7 +157,8 @@ public final class CoordinatorServer: @unchecked Sendable {
             // The verdict goes on the ledger; the run ends once it is final.
             let state = ledger.appender.state
             if state.rejectedDatasets[rejection.dataset] == nil {
-                _ = try ledger.reject(datasetId: rejection.dataset, csv: try run.rejectedCandidateCSV(), generator: configuration.generator,
+                let candidate = try run.rejectedCandidate()
+                _ = try ledger.reject(datasetId: rejection.dataset, csvHash: candidate.sha256, csvSize: UInt64(candidate.bytes), generator: configuration.generator,
                                       failures: rejection.failures, rounds: state.rounds.keys.sorted())
                 engine.notifyAgents()
             } else if ledger.appender.pendingEntries.isEmpty, !finished.isSet {

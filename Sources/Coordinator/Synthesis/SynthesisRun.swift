@@ -31,6 +31,8 @@ public final class SynthesisRun: RoundApplier, @unchecked Sendable {
         public var dataset: String
         /// SHA-256 of its CSV (the ledger's model hash of the quality round).
         public var sha256: String
+        /// Its CSV's size in bytes (nil in a state saved before the ledger recorded rejections).
+        public var csvBytes: Int?
         /// What the scores missed (`QualityGate.failures`).
         public var failures: [String]
         /// The decoded noisy scores, nil when withheld.
@@ -139,13 +141,18 @@ public final class SynthesisRun: RoundApplier, @unchecked Sendable {
     /// Why the quality gate kept the candidate from publication, if it did.
     public var rejection: Rejection? { lock.withLock { saved.rejection } }
 
-    /// The rejected candidate's bytes (kept in candidates/), checked against the rejection's hash.
-    public func rejectedCandidateCSV() throws -> [UInt8] {
-        guard let rejection else { throw ApiaryError(.notFound, "this run has no rejected candidate") }
-        guard let csv = try DurableFile.read(candidatePath(rejection.dataset)), SHA256.hash(csv).hexString == rejection.sha256 else {
-            throw ApiaryError(.notFound, "rejected candidate \(rejection.dataset) is missing or changed in \(directory)/candidates")
+    /// The rejected candidate's SHA-256 and size, for its ledger entry. The state holds both, so
+    /// the operator may move the kept candidate; only a state saved before sizes were recorded
+    /// reads the file.
+    public func rejectedCandidate() throws -> (sha256: [UInt8], bytes: Int) {
+        guard let rejection, let hash = [UInt8](hexString: rejection.sha256) else {
+            throw ApiaryError(.notFound, "this run has no rejected candidate")
         }
-        return csv
+        if let bytes = rejection.csvBytes { return (hash, bytes) }
+        guard let csv = try DurableFile.read(candidatePath(rejection.dataset)), SHA256.hash(csv) == hash else {
+            throw ApiaryError(.notFound, "rejected candidate \(rejection.dataset) is missing or changed in \(directory)/candidates, and run.json does not hold its size")
+        }
+        return (hash, csv.count)
     }
 
     /// The privacy plan (noise of every release).
@@ -205,7 +212,7 @@ public final class SynthesisRun: RoundApplier, @unchecked Sendable {
                                 quality: quality)
                     next.dataset = candidate.id
                 } else {
-                    next.rejection = Rejection(dataset: candidate.id, sha256: candidate.sha256, failures: failures, quality: quality)
+                    next.rejection = Rejection(dataset: candidate.id, sha256: candidate.sha256, csvBytes: csv.count, failures: failures, quality: quality)
                     Log.warning("dataset.rejected", ["dataset": candidate.id, "reasons": failures.joined(separator: "; "),
                                                      "candidate": candidatePath(candidate.id)])
                 }
