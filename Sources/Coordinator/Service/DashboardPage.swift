@@ -19,6 +19,8 @@ public struct DashboardPage: Sendable {
     public let pendingEntries: [Int]
     public let epsilonByInstitution: [String: Double]
     public let datasets: [(id: String, entry: Int, final: Bool, epsilon: Double, bytes: Int)]
+    /// Candidates the quality gate rejected: id, ledger entry, final, reasons.
+    public let rejections: [(id: String, entry: Int, final: Bool, failures: [String])]
     public let lastSeen: [String: Date]
     public let now: Date
 
@@ -40,10 +42,15 @@ public struct DashboardPage: Sendable {
             return (key, published.entryIndex, !pending.contains(published.entryIndex),
                     Double(published.publication.epsilonMicros) / 1e6, Int(published.publication.csvSize))
         }
+        let rejections = state.rejectedDatasets.keys.sorted().map { key in
+            let rejected = state.rejectedDatasets[key]!
+            return (id: key, entry: rejected.entryIndex, final: !pending.contains(rejected.entryIndex), failures: rejected.rejection.failures)
+        }
         return DashboardPage(consortium: consortium, rounds: rows, ledgerSize: ledger.size,
                              ledgerRoot: (try? ledger.tree.root().hexString) ?? "", pendingEntries: pending,
                              epsilonByInstitution: state.cumulativeEpsilonMicros.mapValues { Double($0) / 1e6 },
                              datasets: datasets.map { (id: $0.0, entry: $0.1, final: $0.2, epsilon: $0.3, bytes: $0.4) },
+                             rejections: rejections,
                              lastSeen: lastSeen, now: now)
     }
 
@@ -85,7 +92,16 @@ public struct DashboardPage: Sendable {
             page += "<tr><td>\(escape(dataset.id))</td><td>\(dataset.entry)</td><td>\(dataset.final ? "yes" : "no")</td><td>\(String(format: "%.4f", dataset.epsilon))</td><td>\(dataset.bytes)</td></tr>"
         }
         if datasets.isEmpty { page += "<tr><td colspan=\"5\" class=\"mute\">none published yet</td></tr>" }
-        return page + "</table></body></html>\n"
+        page += "</table>"
+        if !rejections.isEmpty {
+            page += "<h2>Rejected by the quality gate (not published)</h2><table><tr><th>id</th><th>ledger entry</th><th>final</th><th>reasons</th></tr>"
+            for rejection in rejections {
+                page += "<tr><td>\(escape(rejection.id))</td><td>\(rejection.entry)</td><td>\(rejection.final ? "yes" : "no")</td>"
+                page += "<td class=\"bad\">\(rejection.failures.map(escape).joined(separator: "<br>"))</td></tr>"
+            }
+            page += "</table>"
+        }
+        return page + "</body></html>\n"
     }
 
     private func timings(_ state: RoundState) -> String {

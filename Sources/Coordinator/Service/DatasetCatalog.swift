@@ -5,13 +5,14 @@ import Shared
 ///
 /// | method | path | who | what |
 /// |---|---|---|---|
-/// | GET | /v1/datasets | any | the published datasets (JSON) |
+/// | GET | /v1/datasets | any | the published datasets and the candidates the quality gate rejected (JSON) |
 /// | GET | /v1/datasets/{id} | any | metadata: hashes, size, epsilon, ledger entry, finality, licence status |
 /// | POST | /v1/datasets/{id}/licence | researcher | spend the licence price (a ledger entry) |
 /// | GET | /v1/datasets/{id}/synthetic.csv | licensed researcher, institution | the CSV; `Range: bytes=` supported |
 /// | GET | /v1/datasets/{id}/datasheet.json, datasheet.md | any | the datasheet |
 ///
-/// Only datasets whose publication entry is on the ledger are served.
+/// Only datasets whose publication entry is on the ledger are served; a rejected candidate's id
+/// answers 404 with the rejection's ledger entry and reasons, and its rows are never served.
 public struct DatasetCatalog: Sendable {
     public let root: String
     public let ledger: LedgerService
@@ -29,9 +30,13 @@ public struct DatasetCatalog: Sendable {
         if route.matches("v1/datasets") {
             guard request.method == "GET" else { return .error(405, "use GET") }
             let items = state.datasets.keys.sorted().map { metadata(id: $0, peer: peer, state: state) }
-            return json(["datasets": items])
+            let rejected = state.rejectedDatasets.keys.sorted().map { rejectionMetadata(state.rejectedDatasets[$0]!) }
+            return json(["datasets": items, "rejected": rejected])
         }
         guard let id = route.segments.dropFirst(2).first, PartyName.isSafe(id), let published = state.datasets[id] else {
+            if let id = route.segments.dropFirst(2).first, let rejected = state.rejectedDatasets[id] {
+                return .error(404, "dataset '\(id)' was not published: the quality gate rejected it (ledger entry \(rejected.entryIndex): \(rejected.rejection.failures.joined(separator: "; ")))")
+            }
             return .error(404, "no published dataset at \(request.path)")
         }
         let folder = root + "/" + id
@@ -81,6 +86,14 @@ public struct DatasetCatalog: Sendable {
                 "licensed": peer.role != .researcher || state.licences.contains([peer.name, id]),
                 "licencePriceCredits": Int(ledger.genesis.rewardPolicy.licencePriceCredits),
                 "links": ["csv": "/v1/datasets/\(id)/synthetic.csv", "datasheet": "/v1/datasets/\(id)/datasheet.json"]]
+    }
+
+    /// What the ledger says of a rejected candidate (no link: its rows are not served).
+    private func rejectionMetadata(_ rejected: RejectedDataset) -> [String: Any] {
+        let body = rejected.rejection
+        return ["id": body.datasetId, "ledgerEntry": rejected.entryIndex, "final": ledger.appender.isFinal(rejected.entryIndex),
+                "csvSHA256": body.csvHash.hexString, "csvBytes": Int(body.csvSize), "generator": body.generator,
+                "failures": body.failures, "rounds": body.rounds.map { Int($0) }]
     }
 
     /// Serves `bytes` whole or the single byte range asked for (RFC 9110 section 14).

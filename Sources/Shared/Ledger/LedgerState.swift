@@ -37,8 +37,8 @@ public struct LedgerState: Sendable {
     public var settledRounds: [UInt64: Int] { registries.settledRounds }
     /// Published datasets by id.
     public var datasets: [String: PublishedDataset] { registries.datasets }
-    /// Candidates the quality gate kept from publication: dataset id to the rejection's entry index.
-    public var rejectedDatasets: [String: Int] { registries.rejectedDatasets }
+    /// Candidates the quality gate kept from publication, by dataset id.
+    public var rejectedDatasets: [String: RejectedDataset] { registries.rejectedDatasets }
     /// Licences granted: (researcher, dataset) pairs.
     public var licences: Set<[String]> { registries.licences }
     private var memberKeys: [String: Ed25519PublicKey] = [:]
@@ -50,7 +50,7 @@ public struct LedgerState: Sendable {
         var rounds: [UInt64: CommittedRound] = [:]
         var settledRounds: [UInt64: Int] = [:]
         var datasets: [String: PublishedDataset] = [:]
-        var rejectedDatasets: [String: Int] = [:]
+        var rejectedDatasets: [String: RejectedDataset] = [:]
         var licences: Set<[String]> = []
         var indexByLeafHash: [[UInt8]: Int] = [:]
     }
@@ -316,7 +316,7 @@ public struct LedgerState: Sendable {
         guard rounds[last]!.modelHashOut == body.csvHash else {
             throw fault(index, "the CSV hash is not the model hash of its last round \(last) (the round that scored it)")
         }
-        registries.rejectedDatasets[body.datasetId] = index
+        registries.rejectedDatasets[body.datasetId] = RejectedDataset(entryIndex: index, rejection: body)
     }
 
     /// A dataset id may be published or rejected once.
@@ -325,7 +325,7 @@ public struct LedgerState: Sendable {
             throw fault(index, "dataset '\(id)' was already published by entry \(earlier.entryIndex)")
         }
         if let earlier = rejectedDatasets[id] {
-            throw fault(index, "dataset '\(id)' was already rejected by entry \(earlier)")
+            throw fault(index, "dataset '\(id)' was already rejected by entry \(earlier.entryIndex)")
         }
     }
 

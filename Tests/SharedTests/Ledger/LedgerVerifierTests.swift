@@ -46,7 +46,7 @@ struct LedgerVerifierTests {
         let full = try LedgerFixture.ledgerWithRejection()
         let report = try LedgerVerifier.verify(records: full.ledger.records(), dataset: LedgerFixture.datasetCSV).get()
         #expect(report.entryCount == 9 && report.pendingEntries.isEmpty && report.updateSignatureCount == 7)
-        #expect(full.state.rejectedDatasets == ["synthetic-2025-02": 8])
+        #expect(full.state.rejectedDatasets.mapValues(\.entryIndex) == ["synthetic-2025-02": 8])
         // The rejected candidate does not verify as a published dataset.
         guard case .failure(let rejected) = LedgerVerifier.verify(records: full.ledger.records(), dataset: LedgerFixture.rejectedCSV) else {
             Issue.record("a rejected candidate verified as a published dataset"); return
