@@ -13,7 +13,9 @@ public enum SimulateCommand {
         checks its CSV against the schema, computes its contribution, adds its Skellam noise share,
         packs and encrypts it; the sum is computed homomorphically, decrypted and decoded; the
         generator fits a model and samples. Writes DIR/synthetic.csv, DIR/datasheet.json and
-        DIR/datasheet.md. Progress goes to standard error.
+        DIR/datasheet.md. Progress goes to standard error. Exit status 0 on success, 1 on an
+        error, 3 when the candidate missed --quality-gate (the files are still written, for
+        inspection; a coordinator with the same gate would not publish them).
 
         options:
           --schema FILE            the agreed table schema (JSON, see docs/synthesis.md)
@@ -26,6 +28,9 @@ public enum SimulateCommand {
           --seed S                 seed the noise and sampling (reproducible experiments only)
           --holdout FILE           real holdout CSV, split across institutions, to score quality
                                    securely (10% of the budget goes to the scores)
+          --quality-gate FILE      thresholds the scores must reach (JSON, as the coordinator's
+                                   qualityGate: minimumColumnShapes, minimumPairTrends,
+                                   minimumAUC); needs --holdout; exit status 3 if missed
           --quorum T               noise sized for T contributors (default: all institutions)
           --threshold T            T institutions decrypt each aggregate with threshold key
                                    shares (default: a majority; 0: one full key)
@@ -45,9 +50,10 @@ public enum SimulateCommand {
     public static func configuration(_ arguments: [String]) throws -> SimulationConfiguration {
         let options = try CommandLineOptions(arguments, valued: [
             "schema", "institution", "epsilon", "delta", "generator", "rows", "key-bits", "seed", "holdout", "quorum",
-            "threshold", "bad-rows", "out",
+            "threshold", "bad-rows", "out", "quality-gate",
         ], flags: [])
-        for name in ["schema", "epsilon", "delta", "generator", "rows", "key-bits", "seed", "holdout", "quorum", "threshold", "bad-rows", "out"]
+        for name in ["schema", "epsilon", "delta", "generator", "rows", "key-bits", "seed", "holdout", "quorum", "threshold", "bad-rows", "out",
+                     "quality-gate"]
         where options.strings(name).count > 1 {
             throw ApiaryError(.invalidArgument, "option --\(name) given more than once")
         }
@@ -95,22 +101,39 @@ public enum SimulateCommand {
             rows: try options.int("rows", in: 1...100_000_000), keyBits: keyBits, seed: seed,
             holdoutPath: options.string("holdout"), outputDirectory: try options.required("out"),
             quorum: try options.int("quorum", in: 1...institutions.count),
-            threshold: try options.int("threshold", in: 0...institutions.count), badRows: policy)
+            threshold: try options.int("threshold", in: 0...institutions.count), badRows: policy,
+            qualityGate: try options.string("quality-gate").map(loadGate))
     }
 
-    /// Runs the command; returns what to print on standard output (a summary, or the usage).
-    public static func run(_ arguments: [String], progress: (String) -> Void = SimulateCommand.stderr) throws -> String {
-        if CommandLineOptions.wantsHelp(arguments) || arguments.isEmpty { return usage }
+    /// Reads a quality gate (JSON object), naming the file in errors.
+    static func loadGate(path: String) throws -> QualityGate {
+        guard let bytes = try DurableFile.read(path) else { throw ApiaryError(.notFound, "\(path): no such file (--quality-gate)") }
+        do {
+            return try JSONDecoder().decode(QualityGate.self, from: Data(bytes))
+        } catch let DecodingError.dataCorrupted(context) {
+            throw ApiaryError(.invalidArgument, "\(path): \(context.debugDescription)")
+        } catch let DecodingError.typeMismatch(_, context) {
+            throw ApiaryError(.invalidArgument, "\(path): \(context.codingPath.map(\.stringValue).joined(separator: ".")) must be a number in [0, 1]")
+        } catch {
+            throw ApiaryError(.invalidArgument, "\(path): not a quality gate (a JSON object with minimumColumnShapes, minimumPairTrends and/or minimumAUC)")
+        }
+    }
+
+    /// Runs the command; returns what to print on standard output (a summary, or the usage) and
+    /// the exit status (3: the candidate missed the quality gate).
+    public static func run(_ arguments: [String], progress: (String) -> Void = SimulateCommand.stderr) throws -> (output: String, status: Int32) {
+        if CommandLineOptions.wantsHelp(arguments) || arguments.isEmpty { return (usage, 0) }
         let simulation = FederatedSimulation(configuration: try configuration(arguments))
         let result = try simulation.run(progress: progress)
         let timings = result.timings.sorted { $0.key < $1.key }.map { "\($0.key) \(String(format: "%.2f", $0.value)) s" }
         let epsilon = result.datasheet.privacy.epsilon
-        return """
-            synthetic rows: \(result.datasheet.rows)
-            epsilon: \(epsilon.isFinite ? String(format: "%.4f", epsilon) : "infinity") at delta \(result.datasheet.privacy.delta)
-            output: \(simulation.configuration.outputDirectory)/synthetic.csv, datasheet.json, datasheet.md
-            timings: \(timings.joined(separator: ", "))
-            """
+        var lines = ["synthetic rows: \(result.datasheet.rows)",
+                     "epsilon: \(epsilon.isFinite ? String(format: "%.4f", epsilon) : "infinity") at delta \(result.datasheet.privacy.delta)",
+                     "output: \(simulation.configuration.outputDirectory)/synthetic.csv, datasheet.json, datasheet.md",
+                     "timings: \(timings.joined(separator: ", "))"]
+        guard let failures = result.gateFailures else { return (lines.joined(separator: "\n"), 0) }
+        lines.append(failures.isEmpty ? "quality gate: passed" : "quality gate: missed: \(failures.joined(separator: "; "))")
+        return (lines.joined(separator: "\n"), failures.isEmpty ? 0 : 3)
     }
 
     /// Writes a progress line to standard error.

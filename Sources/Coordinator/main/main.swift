@@ -31,7 +31,10 @@ do {
     case "demo": exit(try DemoCommand.run(rest))
     case "dashboard": print(try DashboardCommand.run(rest))
     case "provision": print(try ProvisionCommand.run(rest))
-    case "simulate": print(try SimulateCommand.run(rest))
+    case "simulate":
+        let (output, status) = try SimulateCommand.run(rest)
+        print(output)
+        exit(status)
     case "schema": print(try SchemaCommand.run(rest))
     case "privacy": print(try PrivacyCommand.run(rest))
     case "paillier-selftest": print(try PaillierSelfTestCommand.run(rest))

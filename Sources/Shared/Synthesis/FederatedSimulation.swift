@@ -37,6 +37,12 @@ public struct FederatedSimulation: Sendable {
         guard (0..<1).contains(config.qualityBudgetShare) else {
             throw ApiaryError(.invalidArgument, "quality budget share must be in [0, 1)")
         }
+        if let gate = config.qualityGate {
+            guard config.holdoutPath != nil else {
+                throw ApiaryError(.invalidArgument, "a quality gate needs a holdout (--holdout FILE): it checks the quality round's scores")
+            }
+            try gate.validate(schema: schema, qualityBudgetShare: config.qualityBudgetShare, field: "quality gate")
+        }
         try PaillierParameters.validate(modulusBits: config.keyBits)
         if let rows = config.rows, rows < 1 { throw ApiaryError(.invalidArgument, "rows must be at least 1") }
         var timings: [String: Double] = [:]
@@ -179,7 +185,11 @@ public struct FederatedSimulation: Sendable {
         try DurableFile.write(Array(datasheet.markdown().utf8), to: config.outputDirectory + "/datasheet.md", mode: 0o644)
         timings["total"] = Date().timeIntervalSince(start)
         progress("wrote \(csvPath), datasheet.json and datasheet.md; epsilon \(epsilon.isFinite ? String(format: "%.4f", epsilon) : "infinity")")
-        return SimulationResult(synthetic: synthetic, datasheet: datasheet, model: model, timings: timings)
+        let gateFailures = config.qualityGate.map { $0.failures(quality) }
+        if let gateFailures {
+            progress(gateFailures.isEmpty ? "quality gate: passed" : "quality gate: missed (\(gateFailures.joined(separator: "; ")))")
+        }
+        return SimulationResult(synthetic: synthetic, datasheet: datasheet, model: model, gateFailures: gateFailures, timings: timings)
     }
 
     /// One round: every institution's noisy vector packed and encrypted, summed, decrypted, decoded.

@@ -42,12 +42,17 @@ public struct SimulationConfiguration: Sendable {
     public var badRows: BadRowPolicy
     /// Share of the privacy budget spent on the quality scores when a holdout is given.
     public var qualityBudgetShare: Double
+    /// Thresholds the quality scores must reach, as the coordinator's `qualityGate` setting
+    /// (needs a holdout); nil: the scores are reported only.
+    public var qualityGate: QualityGate?
 
     /// A configuration with defaults for the optional settings.
     public init(schema: TableSchema, institutions: [Institution], epsilon: Double, delta: Double,
                 generator: GeneratorKind = .mst, rows: Int? = nil, keyBits: Int = 2048, seed: UInt64? = nil,
                 holdoutPath: String? = nil, outputDirectory: String, quorum: Int? = nil,
-                threshold: Int? = nil, badRows: BadRowPolicy = .reject, qualityBudgetShare: Double = 0.1) {
+                threshold: Int? = nil, badRows: BadRowPolicy = .reject, qualityBudgetShare: Double = 0.1,
+                qualityGate: QualityGate? = nil) {
+        self.qualityGate = qualityGate
         self.threshold = threshold
         self.schema = schema
         self.institutions = institutions
