@@ -24,7 +24,7 @@ public enum SimulateCommand {
           --delta D                delta, 0 < D < 1
           --generator mst|copula   generator (default mst)
           --rows N                 synthetic rows (default: the noisy estimate of the real count)
-          --key-bits 1024|2048     Paillier modulus size (default 2048; 1024 for trials only)
+          --key-bits 1024|2048|3072  Paillier modulus size (default 2048; 1024 for trials only)
           --seed S                 seed the noise and sampling (reproducible experiments only)
           --holdout FILE           real holdout CSV, split across institutions, to score quality
                                    securely (10% of the budget goes to the scores)

@@ -61,6 +61,16 @@ public struct FederatedSimulation: Sendable {
             progress("\(institution.name): read \(result.table.rowCount) rows" + (result.skippedRows > 0 ? ", skipped \(result.skippedRows) bad rows" : ""))
             tables.append(result.table)
         }
+        // The holdout and the output folder are checked now, not after the rounds have spent the budget.
+        var holdouts: [Table]? = nil
+        if let holdoutPath = config.holdoutPath, config.qualityBudgetShare > 0 {
+            let holdoutRead = try CSVReader(schema: schema, policy: .skip).read(path: holdoutPath)
+            if holdoutRead.skippedRows > 0 {
+                progress("holdout: skipped \(holdoutRead.skippedRows) rows that do not fit the schema")
+            }
+            holdouts = (0..<n).map { index in holdoutRead.table.filter { $0 % n == index } }
+        }
+        try DurableFile.makeDirectory(config.outputDirectory, mode: 0o755)
         lap("read")
 
         // One plan for every release of the run, checked by each institution against the budget.
@@ -136,7 +146,6 @@ public struct FederatedSimulation: Sendable {
         lap("fit+sample")
         progress("sampled \(rowCount) synthetic rows with \(generator.name)")
 
-        try DurableFile.makeDirectory(config.outputDirectory, mode: 0o755)
         let csvPath = config.outputDirectory + "/synthetic.csv"
         let csvBytes = CSVWriter.encode(synthetic)
         try DurableFile.write(csvBytes, to: csvPath, mode: 0o644)
@@ -144,12 +153,7 @@ public struct FederatedSimulation: Sendable {
 
         // Quality: each institution scores the published candidate against its share of the holdout.
         var quality: SecureQualityScores? = nil
-        if let holdoutPath = config.holdoutPath, config.qualityBudgetShare > 0 {
-            let holdoutRead = try CSVReader(schema: schema, policy: .skip).read(path: holdoutPath)
-            if holdoutRead.skippedRows > 0 {
-                progress("holdout: skipped \(holdoutRead.skippedRows) rows that do not fit the schema")
-            }
-            let holdouts = (0..<n).map { index in holdoutRead.table.filter { $0 % n == index } }
+        if let holdouts {
             // What the agents score is the file as published, read back and checked by its hash.
             let candidate = try CSVReader(schema: schema).read(bytes: csvBytes, name: "synthetic.csv").table
             let query = QualityScoreQuery.forSchema(schema, candidateSHA256: csvHash)

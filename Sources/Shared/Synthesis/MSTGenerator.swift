@@ -312,6 +312,10 @@ public struct MSTGenerator: Generator {
                 let pairCells = cards[table.columns[table.columns.count - 2]] * width
                 let summed = table.counts.count / pairCells
                 let floor = cellFloor * Double(summed).squareRoot()
+                // A table whose average pair cell is below the floor (a parent with hundreds of
+                // categories) says nothing about which child codes exist: without this, a child
+                // code holding half the rows could lose every cell to the floor and be dropped.
+                guard total / Double(pairCells) >= floor else { continue }
                 var pair = [Double](repeating: 0, count: pairCells)
                 for (cell, value) in projectedTables[index].enumerated() { pair[cell % pairCells] += value }
                 var alive = [Bool](repeating: false, count: width)
@@ -397,7 +401,8 @@ public struct MSTGenerator: Generator {
             }
             let fitted = MarginalProjection.fitTable(table.counts, rows: rows, columns: width, rowSums: rowSums,
                                                      columnSums: marginals[child], smoothing: smoothing,
-                                                     floor: table.columns.count == 2 ? cellFloor : 0, empty: emptyCells[index])
+                                                     floor: table.columns.count == 2 && total / Double(rows * width) >= cellFloor ? cellFloor : 0,
+                                                     empty: emptyCells[index])
             // A parent configuration without mass falls back to the child given the parent
             // alone, then to the child's margin.
             let byParent = Self.margin(fitted, cardinalities: [rows / cards[parent], cards[parent], width], axes: [1, 2])

@@ -19,7 +19,7 @@ public enum CSVProblem: Sendable, Equatable, CustomStringConvertible {
     case duplicateHeader(name: String)
     /// A categorical cell whose text is not one of the column's categories.
     case unknownCategory
-    /// A numeric cell that is not a finite number.
+    /// A numeric cell that is not a finite decimal number (`DecimalNumber`).
     case unparsableNumber
     /// An integer column's cell that is a number but not a whole one.
     case notAnInteger

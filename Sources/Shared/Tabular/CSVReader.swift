@@ -162,8 +162,7 @@ public struct CSVReader: Sendable {
                 guard let index = lookup?[text] else { return .problem(.unknownCategory) }
                 return .value(Double(index))
             case .integer(let lower, let upper, _), .real(let lower, let upper, _, _):
-                let trimmed = text.trimmingCharacters(in: .whitespaces)
-                guard let value = Double(trimmed), value.isFinite else { return .problem(.unparsableNumber) }
+                guard let value = DecimalNumber.parse(text) else { return .problem(.unparsableNumber) }
                 if case .integer = column.kind, value != value.rounded() { return .problem(.notAnInteger) }
                 guard value >= lower, value <= upper else { return .problem(.outOfBounds(lower: lower, upper: upper)) }
                 return .value(value)

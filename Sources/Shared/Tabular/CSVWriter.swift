@@ -36,7 +36,8 @@ public enum CSVWriter {
         case .categorical(let categories):
             return quote(categories[Int(value)])
         case .integer:
-            return String(Int64(value))
+            // Schemas keep integer bounds within 2^53; a larger value is still written whole.
+            return abs(value) < 0x1p63 ? String(Int64(value)) : String(format: "%.0f", value)
         case .real(_, _, _, let decimals):
             if let decimals {
                 return String(format: "%.\(decimals)f", value)

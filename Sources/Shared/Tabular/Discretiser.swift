@@ -79,13 +79,34 @@ public struct Discretiser: Sendable {
             return min(range.upperBound, range.lowerBound + (position * count).rounded(.down))
         case .real(_, _, _, let decimals):
             guard let range = Self.binRange(spec.kind, bin: code) else { return spec.kind.bounds!.lower }
-            var x = range.lowerBound + position * (range.upperBound - range.lowerBound)
-            if let decimals {
-                let scale = Self.powerOfTen(decimals)
-                x = (x * scale).rounded() / scale
+            // With `decimals`, one of the bin's values on that grid, so that the written text
+            // (rounded to `decimals`) reads back into the same bin.
+            if let decimals, let grid = Self.decimalGrid(spec.kind, bin: code), grid.count >= 1 {
+                let k = grid.first + min(grid.count - 1, (position * grid.count).rounded(.down))
+                return k / Self.powerOfTen(decimals)
             }
+            let x = range.lowerBound + position * (range.upperBound - range.lowerBound)
             return min(max(x, range.lowerBound), range.upperBound)
         }
+    }
+
+    /// The values of a real column's bin that `decimals` digits can write: k / 10^decimals for
+    /// k = first, ..., first + count - 1 (count 0: none). A value equal to the next edge belongs
+    /// to the next bin, except in the last bin or below the upper bound. Nil without `decimals`,
+    /// or where the grid is finer than a double tells apart (k beyond 2^52: treated as continuous).
+    public static func decimalGrid(_ kind: ColumnKind, bin: Int) -> (first: Double, count: Double)? {
+        guard case .real(_, let upper, let edges, let decimals?) = kind, let range = binRange(kind, bin: bin) else { return nil }
+        let scale = powerOfTen(decimals)
+        guard max(abs(range.lowerBound), abs(range.upperBound)) * scale < 0x1p52 else { return nil }
+        let isLast = bin == edges.count - 2
+        let closed = isLast || upper < edges[bin + 1]
+        // k / scale is the double nearest k * 10^-decimals (one correctly rounded division), the
+        // value the written text reads back as.
+        var first = (range.lowerBound * scale).rounded(.down)
+        while first / scale < range.lowerBound { first += 1 }
+        var last = (range.upperBound * scale).rounded(.up)
+        while last / scale > range.upperBound || (!closed && last / scale >= range.upperBound) { last -= 1 }
+        return (first, max(0, last - first + 1))
     }
 
     /// Where a numeric value sits within its bin, in [0, 1] (0.5 for categorical and missing

@@ -27,6 +27,8 @@ public struct SchemaInference: Sendable {
     public var maxIntegerCategories: Int
     /// Cell texts read as missing.
     public var missingTokens: [String]
+    /// A numeric column with more distinct values than this is refused as a target.
+    public static let maximumTargetClasses = 50
 
     /// Inference settings.
     public init(binCount: Int = 16, widthBins: Int = 10, maxIntegerCategories: Int = 10, missingTokens: [String] = ["", "NA"]) {
@@ -52,6 +54,10 @@ public struct SchemaInference: Sendable {
             throw CSVIssue(file: name, line: problem.line, column: problem.column, problem: problem.problem).error
         }
         let header = headerRecord.fields
+        var named = Set<String>()
+        for (position, column) in header.enumerated() where !named.insert(column).inserted {
+            throw CSVIssue(file: name, line: headerRecord.line, column: position + 1, problem: .duplicateHeader(name: column)).error
+        }
         var cells = [[String]](repeating: [], count: header.count)
         for record in records.dropFirst() {
             if let problem = record.problem {
@@ -78,16 +84,20 @@ public struct SchemaInference: Sendable {
         let present = cells.filter { !missingTokens.contains($0) }
         let missing: MissingValuePolicy = present.count < cells.count ? .keep : .reject
         guard !present.isEmpty else {
-            throw ApiaryError(.invalidArgument, "column '\(name)' has no values in the sample; cannot infer its type")
+            throw ApiaryError(.invalidArgument, "column '\(name)' has no values in the sample; cannot infer its type (drop the column, or draft from a sample that has values and review)")
         }
-        let numbers = present.map { Double($0.trimmingCharacters(in: .whitespaces)) }
-        let isNumeric = numbers.allSatisfy { $0 != nil && $0!.isFinite }
+        let numbers = present.map { DecimalNumber.parse($0) }
+        let isNumeric = numbers.allSatisfy { $0 != nil }
         let values = isNumeric ? numbers.map { $0! } : []
         let isWhole = isNumeric && values.allSatisfy { $0 == $0.rounded() && abs($0) < 1e15 }
+        // A target is a class label for the quality report's classifier, not a measurement.
+        if forceCategorical, Set(present).count > Self.maximumTargetClasses {
+            throw ApiaryError(.invalidArgument, "target '\(name)' has \(Set(present).count) distinct values: a target is a class label (at most \(Self.maximumTargetClasses) classes); choose another column, or bin this one into classes first")
+        }
         if !isNumeric || forceCategorical || (isWhole && Set(values).count <= maxIntegerCategories) {
             var categories = Array(Set(present))
             if isNumeric {
-                categories.sort { Double($0.trimmingCharacters(in: .whitespaces))! < Double($1.trimmingCharacters(in: .whitespaces))! }
+                categories.sort { DecimalNumber.parse($0)! < DecimalNumber.parse($1)! }
             } else {
                 categories.sort()
             }
@@ -99,12 +109,27 @@ public struct SchemaInference: Sendable {
         if isWhole {
             return ColumnSchema(name: name, kind: .integer(lower: lower, upper: upper, binEdges: edges), missing: missing)
         }
-        let decimals = present.map { text -> Int in
-            guard let dot = text.firstIndex(of: "."), !text.lowercased().contains("e") else { return 0 }
-            return text.distance(from: dot, to: text.endIndex) - 1
-        }.max() ?? 0
-        return ColumnSchema(name: name, kind: .real(lower: lower, upper: upper, binEdges: edges, decimals: min(decimals, 6)),
+        // The precision the sample was written with (4.22e-06: 8 digits), capped for readability
+        // at 6 digits, or 4 beyond the bounds' step where that is finer (tiny-valued or narrow
+        // columns keep their resolution), and at the schema's 12.
+        let written = present.compactMap { DecimalNumber.fractionDigits($0) }.max() ?? 0
+        let stepDigits = max(0, -Int(log10(step).rounded(.down)))
+        let decimals = min(written, max(6, stepDigits + 4), 12)
+        return ColumnSchema(name: name, kind: Self.mergingBinsOffGrid(.real(lower: lower, upper: upper, binEdges: edges, decimals: decimals)),
                             missing: missing)
+    }
+
+    /// `kind` with every bin that holds no value of its decimal grid merged into a neighbour
+    /// (two-significant-digit edges can be finer than the data's precision: 0.75 with one decimal).
+    static func mergingBinsOffGrid(_ kind: ColumnKind) -> ColumnKind {
+        guard case .real(let lower, let upper, var edges, let decimals) = kind else { return kind }
+        while edges.count > 2 {
+            let current = ColumnKind.real(lower: lower, upper: upper, binEdges: edges, decimals: decimals)
+            guard let empty = (0..<(edges.count - 1)).first(where: { Discretiser.decimalGrid(current, bin: $0)?.count == 0 }) else { break }
+            // Drop the edge the empty bin shares with its right neighbour (the left one for the last bin).
+            edges.remove(at: empty == edges.count - 2 ? empty : empty + 1)
+        }
+        return .real(lower: lower, upper: upper, binEdges: edges, decimals: decimals)
     }
 
     /// The range rounded outward to a "nice" step: a tenth of the range's power of ten (at
@@ -137,10 +162,10 @@ public struct SchemaInference: Sendable {
                 continue
             }
             previousQuantile = q
-            edges.append(Self.roundedEdge(q, whole: whole, finest: step / 100))
+            edges.append(Self.roundedEdge(q, whole: whole, finest: step / 100, coarsest: step))
         }
         edges.append(upper)
-        edges = splitWideBins(edges.sorted(), lower: lower, upper: upper, whole: whole, finest: step / 100)
+        edges = splitWideBins(edges.sorted(), lower: lower, upper: upper, whole: whole, step: step)
         var result: [Double] = []
         for edge in edges.sorted() where edge >= lower && edge <= upper {
             if let last = result.last, edge <= last { continue }
@@ -155,31 +180,33 @@ public struct SchemaInference: Sendable {
 
     /// `edges` with every bin wider than 1/`widthBins` of the range cut into equal pieces no
     /// wider than that (cut points rounded like the quantile edges).
-    private func splitWideBins(_ edges: [Double], lower: Double, upper: Double, whole: Bool, finest: Double) -> [Double] {
+    private func splitWideBins(_ edges: [Double], lower: Double, upper: Double, whole: Bool, step: Double) -> [Double] {
         guard widthBins > 1, upper > lower else { return edges }
         let widest = (upper - lower) / Double(widthBins)
         var result = edges
         for (start, end) in zip(edges, edges.dropFirst()) where end - start > widest {
             let pieces = Int(((end - start) / widest).rounded(.up))
             for k in 1..<pieces {
-                result.append(Self.roundedEdge(start + Double(k) * (end - start) / Double(pieces), whole: whole, finest: finest))
+                result.append(Self.roundedEdge(start + Double(k) * (end - start) / Double(pieces), whole: whole, finest: step / 100, coarsest: step))
             }
         }
         return result.sorted()
     }
 
     /// An interior edge rounded to two significant digits (whole numbers for integer columns,
-    /// never finer than `finest`), so the draft reads well and does not echo exact sample values.
-    static func roundedEdge(_ x: Double, whole: Bool, finest: Double) -> Double {
+    /// never finer than `finest`, never coarser than `coarsest`, the bounds' step: values far
+    /// from zero in a narrow range, such as 1.0000001 to 1.0000009, still get edges), so the
+    /// draft reads well and does not echo exact sample values.
+    static func roundedEdge(_ x: Double, whole: Bool, finest: Double, coarsest: Double) -> Double {
         guard x != 0 else { return 0 }
-        var unit = pow(10, (log10(abs(x))).rounded(.down) - 1)
+        var unit = min(pow(10, (log10(abs(x))).rounded(.down) - 1), coarsest)
         unit = max(unit, whole ? 1 : finest)
         return tidy((x / unit).rounded() * unit, step: unit)
     }
 
     /// The smallest two-significant-digit value above x (a spike's closing edge).
     static func nextRoundedUp(_ x: Double, step: Double) -> Double {
-        let unit = max(x == 0 ? step / 100 : pow(10, (log10(abs(x))).rounded(.down) - 1), step / 100)
+        let unit = max(x == 0 ? step / 100 : min(pow(10, (log10(abs(x))).rounded(.down) - 1), step), step / 100)
         return tidy(((x / unit).rounded(.down) + 1) * unit, step: unit)
     }
 

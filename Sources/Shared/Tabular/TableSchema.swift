@@ -84,8 +84,8 @@ public struct TableSchema: Sendable, Equatable, Codable {
     /// - Throws: `ApiaryError(.invalidArgument)` naming the column and the rule broken: no
     ///   columns, an empty or duplicate column name, no or duplicate categories, a category that
     ///   is also a missing token, non-finite or unsorted bounds, fewer than two or unsorted or
-    ///   duplicate bin edges, bounds outside the edges, a non-integral integer bound, negative
-    ///   decimals, a target that is not a categorical column with two or more categories, a
+    ///   duplicate bin edges, bounds outside the edges, a non-integral integer bound or one beyond
+    ///   2^53, decimals outside 0...12 or too coarse for a bin to hold a written value, a target that is not a categorical column with two or more categories, a
     ///   positive category that is not one of the target's.
     public func validate() throws {
         guard !columns.isEmpty else { throw invalid("the schema has no columns") }
@@ -125,13 +125,21 @@ public struct TableSchema: Sendable, Equatable, Codable {
                     guard lower == lower.rounded(), upper == upper.rounded() else {
                         throw invalid("\(label): an integer column needs whole-number bounds")
                     }
+                    // Beyond 2^53 doubles skip whole numbers, and values could not be written exactly.
+                    guard max(abs(lower), abs(upper)) <= 0x1p53 else {
+                        throw invalid("\(label): integer bounds must lie within +-2^53 (9007199254740992); make the column real for larger values")
+                    }
                 }
                 // Each bin must hold some valid value, or the model could sample an impossible one.
                 for bin in 0..<(edges.count - 1) where Discretiser.binRange(column.kind, bin: bin) == nil {
                     throw invalid("\(label): bin [\(edges[bin]), \(edges[bin + 1])] holds no valid value within the bounds")
                 }
-                if case .real(_, _, _, let decimals) = column.kind, let decimals, !(0...12).contains(decimals) {
-                    throw invalid("\(label): decimals must be in 0...12, got \(decimals)")
+                if case .real(_, _, _, let decimals) = column.kind, let decimals {
+                    guard (0...12).contains(decimals) else { throw invalid("\(label): decimals must be in 0...12, got \(decimals)") }
+                    // Values are written rounded to `decimals`: each bin must hold such a value.
+                    for bin in 0..<(edges.count - 1) where Discretiser.decimalGrid(column.kind, bin: bin)?.count == 0 {
+                        throw invalid("\(label): bin [\(edges[bin]), \(edges[bin + 1])] holds no value with \(decimals) decimals; raise decimals or merge the bin")
+                    }
                 }
             }
         }

@@ -324,3 +324,29 @@ struct MSTGeneratorTests {
         #expect(tree.targetTotalMu / (tree.l2 * tree.l2) < selection.targetTotalMu / (selection.l2 * selection.l2))
     }
 }
+
+@Suite("MST with a parent of hundreds of categories")
+struct MSTManyCategoryParentTests {
+    @Test("a binary child hung on a 300-category target keeps both codes (the table's cells cannot pass the floor)")
+    func childCodesSurvive() throws {
+        let categories = (0..<300).map { "p\($0)" }
+        let schema = TableSchema(columns: [
+            ColumnSchema(name: "price", kind: .categorical(categories: categories)),
+            ColumnSchema(name: "b", kind: .categorical(categories: ["u", "v"])),
+        ], target: "price")
+        let random = SeededRandom(seed: 21)
+        var tables: [Table] = []
+        for _ in 0..<3 {
+            var table = Table(schema: schema)
+            for row in 0..<300 { table.append(row: [Double(random.uniform(below: 300)), Double(row % 2)]) }
+            tables.append(table)
+        }
+        let generator = MSTGenerator()
+        let plan = try PrivacyPlan.calibrate(releases: try generator.plannedReleases(schema: schema), epsilon: 1, delta: 1e-6, quorum: 3)
+        for seed in UInt64(0)..<4 {
+            let synthetic = try SynthesisTestSupport.fit(generator, tables: tables, plan: plan, seed: seed).model.sample(rows: 900, using: random)
+            let share = SynthesisTestSupport.distribution(synthetic, column: 1)
+            #expect(share.allSatisfy { $0 > 0.3 }, "seed \(seed): b's codes \(share)")
+        }
+    }
+}

@@ -48,6 +48,11 @@ struct TableSchemaTests {
             (column("{\"name\": \"x\", \"type\": \"integer\", \"lower\": 0, \"upper\": 5, \"bin_edges\": [0, 0.2, 0.4, 5]}"), "holds no valid value"),
             (column("{\"name\": \"x\", \"type\": \"integer\", \"lower\": 0.5, \"upper\": 5, \"bin_edges\": [0, 5]}"), "whole-number bounds"),
             (column("{\"name\": \"x\", \"type\": \"text\"}"), "unknown type 'text'"),
+            (column("{\"name\": \"x\", \"type\": \"integer\", \"lower\": 0, \"upper\": 1e300, \"bin_edges\": [0, 500, 1e300]}"), "within +-2^53"),
+            (column("{\"name\": \"x\", \"type\": \"real\", \"lower\": 0.2, \"upper\": 0.45, \"bin_edges\": [0.2, 0.45], \"decimals\": 0}"),
+             "bin [0.2, 0.45] holds no value with 0 decimals"),
+            (column("{\"name\": \"x\", \"type\": \"real\", \"lower\": 0, \"upper\": 2, \"bin_edges\": [0, 0.7, 0.71, 0.8, 2], \"decimals\": 1}"),
+             "bin [0.71, 0.8] holds no value with 1 decimals"),
             ("{\"target\": \"z\", \"columns\": [\(cat)]}", "target 'z' is not a column"),
             ("{\"target\": \"x\", \"columns\": [{\"name\": \"x\", \"type\": \"real\", \"lower\": 0, \"upper\": 1, \"bin_edges\": [0, 1]}]}", "must be a categorical column"),
             ("{\"target\": \"c\", \"positive_category\": \"q\", \"columns\": [\(cat)]}", "positive category 'q'"),
@@ -103,5 +108,88 @@ struct TableSchemaTests {
         // The draft reads its own sample back without a single bad row.
         let reread = try CSVReader(schema: schema).read(bytes: Array(text.utf8), name: "sample.csv")
         #expect(reread.table.rowCount == 401)
+    }
+}
+
+@Suite("Decimal numbers, written values and drafted precision")
+struct DecimalPrecisionTests {
+    @Test("decimal text only: signs, points, exponents; no hexadecimal, inf or nan")
+    func decimalSyntax() {
+        for (text, value) in [("-12", -12.0), (" .5 ", 0.5), ("3.", 3.0), ("4.22e-06", 4.22e-6), ("+1E3", 1000.0)] {
+            #expect(DecimalNumber.parse(text) == value, "\(text)")
+        }
+        for text in ["0x1A", "inf", "nan", "infinity", "1e", "e5", ".", "-", "1.2.3", "1e5.0", "", "1 2", "1e999"] {
+            #expect(DecimalNumber.parse(text) == nil, "\(text)")
+        }
+        #expect(DecimalNumber.fractionDigits("4.22e-06") == 8)
+        #expect(DecimalNumber.fractionDigits("1.5e3") == 0)
+        #expect(DecimalNumber.fractionDigits("0.250") == 3)
+        #expect(DecimalNumber.fractionDigits("7") == 0)
+    }
+
+    @Test("a value drawn in a bin is on the decimals grid and its written text reads back into that bin")
+    func writtenValuesStayInTheirBins() throws {
+        let schema = TableSchema(columns: [
+            ColumnSchema(name: "constant", kind: .real(lower: 7.5, upper: 7.5, binEdges: [7.5, 7.6], decimals: 1)),
+            ColumnSchema(name: "spikes", kind: .real(lower: 0, upper: 2, binEdges: [0, 0.7, 0.71, 0.81, 0.91, 2], decimals: 1)),
+            ColumnSchema(name: "tiny", kind: .real(lower: 1e-6, upper: 5e-6, binEdges: [1e-6, 1.1e-6, 2e-6, 5e-6], decimals: 11)),
+        ])
+        let discretiser = Discretiser(schema: schema)
+        let random = SeededRandom(seed: 4)
+        var written: Set<String> = []
+        for column in 0..<3 {
+            for code in 0..<schema.columns[column].kind.valueCodeCount {
+                for _ in 0..<200 {
+                    let value = discretiser.value(column: column, code: code, position: random.unitDouble())
+                    let text = CSVWriter.format(value, column: schema.columns[column])
+                    let back = try #require(DecimalNumber.parse(text))
+                    #expect(discretiser.code(column: column, value: back) == code, "\(schema.columns[column].name) bin \(code): \(text)")
+                    if column == 0 { written.insert(text) }
+                }
+            }
+        }
+        #expect(written == ["7.5"], "a constant column stays constant: \(written)")
+    }
+
+    @Test("drafted decimals follow the sample's precision, exponents included, and no drafted bin is off the grid")
+    func draftedPrecision() throws {
+        let random = SeededRandom(seed: 12)
+        // Tiny values written in scientific notation.
+        let tiny = "t\n" + (0..<300).map { _ in String(1e-6 + 4e-6 * random.unitDouble()) }.joined(separator: "\n") + "\n"
+        // Seven decimals in a narrow range far from zero.
+        let narrow = "x\n" + (0..<300).map { _ in String(format: "%.7f", 1.0000001 + 0.0000008 * random.unitDouble()) }.joined(separator: "\n") + "\n"
+        // One decimal with spikes (creatinine-like): spike bins close at 0.71, 0.81.
+        let spiky = "c\n" + (0..<600).map { i in i % 3 == 0 ? "0.7" : (i % 3 == 1 ? "0.8" : String(format: "%.1f", 1 + 3 * random.unitDouble())) }
+            .joined(separator: "\n") + "\n"
+        for (name, text) in [("tiny", tiny), ("narrow", narrow), ("spiky", spiky)] {
+            let schema = try SchemaInference().infer(bytes: Array(text.utf8), name: "\(name).csv")
+            guard case .real(_, _, let edges, let decimals?) = schema.columns[0].kind else {
+                Issue.record("\(name): not a real column with decimals")
+                continue
+            }
+            #expect(edges.count > 3, "\(name): \(edges)")
+            // Every sample value written back with the drafted decimals stays within the bounds.
+            let rows = try CSVReader(schema: schema).read(bytes: Array(text.utf8), name: "\(name).csv").table
+            for value in rows.values[0] {
+                let rewritten = try #require(DecimalNumber.parse(CSVWriter.format(value, column: schema.columns[0])))
+                #expect(abs(rewritten - value) <= 0.5 / Discretiser.powerOfTen(decimals) * 1.0001, "\(name)")
+            }
+            if name == "tiny" { #expect(decimals >= 8) }
+            if name == "narrow" { #expect(decimals == 7) }
+            if name == "spiky" { #expect(decimals == 1) }
+        }
+    }
+
+    @Test("a target with more than 50 distinct values is refused by inference; a duplicate header is named by line and column")
+    func inferenceRefusals() {
+        let prices = "price,b\n" + (0..<200).map { "\(Double($0) * 1.5),u" }.joined(separator: "\n") + "\n"
+        #expect(throws: ApiaryError.self) { try SchemaInference().infer(bytes: Array(prices.utf8), name: "p.csv", target: "price") }
+        do {
+            _ = try SchemaInference().infer(bytes: Array("a,b,a\n1,2,3\n".utf8), name: "d.csv")
+            Issue.record("a duplicate header was accepted")
+        } catch {
+            #expect("\(error)".hasPrefix("d.csv:1:3: column 'a' appears twice"), "\(error)")
+        }
+        #expect(CSVWriter.format(1e19, column: ColumnSchema(name: "n", kind: .integer(lower: 0, upper: 9, binEdges: [0, 9]))) == "10000000000000000000")
     }
 }
