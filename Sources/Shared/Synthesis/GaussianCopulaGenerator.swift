@@ -106,7 +106,7 @@ public struct GaussianCopulaGenerator: Generator {
                 }
                 correlation = SymmetricMatrix(size: d, entries: entries).nearestCorrelation()
             }
-            let marginals = samplingMarginals(counts: counts, total: total, noiseVariance: history[0].noiseVariance(block: 0))
+            let marginals = samplingMarginals(schema: schema, counts: counts, total: total, noiseVariance: history[0].noiseVariance(block: 0))
             return .finished(.copula(try CopulaModel(schema: schema, marginals: marginals, correlation: correlation,
                                                      estimatedRecords: total)))
         default:
@@ -136,13 +136,15 @@ public struct GaussianCopulaGenerator: Generator {
 
     /// Pass 1's counts for sampling: codes below `supportThreshold` noise deviations (of the
     /// pass's per-cell `noiseVariance`) are empty, the rest projected onto non-negative counts
-    /// with the record estimate and normalised (all codes, as in `fitMarginals` without its
-    /// floor, if none would be left).
-    func samplingMarginals(counts: [[Double]], total: Double, noiseVariance: Double) -> [[Double]] {
+    /// with the record estimate and normalised; a column none of whose codes passes is flat over
+    /// its range (`Discretiser.flatDistribution`: projecting pure noise would keep a few of its
+    /// largest draws, a column of a handful of values).
+    func samplingMarginals(schema: TableSchema, counts: [[Double]], total: Double, noiseVariance: Double) -> [[Double]] {
         let cutoff = supportThreshold * noiseVariance.squareRoot()
-        return counts.map { column -> [Double] in
-            var kept = column.indices.filter { column[$0] > cutoff }
-            if kept.isEmpty { kept = Array(column.indices) }
+        let discretiser = Discretiser(schema: schema)
+        return counts.enumerated().map { index, column -> [Double] in
+            let kept = column.indices.filter { column[$0] > cutoff }
+            if kept.isEmpty { return noiseVariance > 0 ? discretiser.flatDistribution(column: index) : MarginalProjection.projectToSimplex(column, total: total).map { $0 / total } }
             return MarginalProjection.projectToSimplex(column, total: total, over: kept).map { $0 / total }
         }
     }

@@ -375,10 +375,21 @@ public struct MSTGenerator: Generator {
             // groups only (projecting with zeros in place would hand them mass back whenever
             // the total must grow). Noise on empty tail bins would otherwise create outliers
             // that distort means and correlations.
-            var supported = (0..<cards[column]).filter { keptTotals[$0] > 0 && tableSupport[column][$0] }
-            if supported.isEmpty { supported = (0..<cards[column]).filter { keptTotals[$0] > 0 } }
+            // A group whose combined estimate passes `fineThreshold` deviations of its own noise
+            // is supported even if none of its codes is: in a small table every bin can be below
+            // the noise while groups are not (one noisy bin otherwise took a column's every row).
+            let groupStandsOut = (0..<cards[column]).map { oneWayVariance > 0 && combined[$0] > fineThreshold * (1 / weights[$0]).squareRoot() }
+            var supported = (0..<cards[column]).filter { (keptTotals[$0] > 0 || groupStandsOut[$0]) && tableSupport[column][$0] }
+            if supported.isEmpty { supported = (0..<cards[column]).filter { keptTotals[$0] > 0 || groupStandsOut[$0] } }
             if !supported.isEmpty, oneWayVariance > 0 {
                 marginals.append(MarginalProjection.projectToSimplex(combined, total: total, over: supported))
+            } else if oneWayVariance > 0 {
+                // Nothing of the column stands out of the noise: flat over its range (projecting
+                // pure noise keeps a few of its largest draws, a column of one or two values).
+                let flat = Discretiser(schema: schema).flatDistribution(column: column)
+                var flatGroups = [Double](repeating: 0, count: cards[column])
+                for (code, group) in groups[column].enumerated() { flatGroups[group] += flat[code] * total }
+                marginals.append(flatGroups)
             } else {
                 marginals.append(MarginalProjection.projectToSimplex(combined, total: total))
             }

@@ -90,6 +90,20 @@ public struct Discretiser: Sendable {
         }
     }
 
+    /// What to assume of a column's codes where none stands out of the noise: every value of
+    /// the range equally likely (a numeric bin in proportion to its room, `binSize`), every
+    /// category alike, the missing code as likely as an average bin. Sums to 1.
+    public func flatDistribution(column: Int) -> [Double] {
+        let spec = schema.columns[column]
+        let bins = spec.kind.valueCodeCount
+        var weights = (0..<bins).map { bin in spec.kind.isNumeric ? (Self.binSize(spec.kind, bin: bin) ?? 0) : 1 }
+        let room = weights.reduce(0, +)
+        if room > 0 { weights = weights.map { $0 * Double(bins) / room } }
+        if spec.missingCode != nil { weights.append(1) }
+        let total = weights.reduce(0, +)
+        return weights.map { total > 0 ? $0 / total : 1 / Double(weights.count) }
+    }
+
     /// The values of a real column's bin that `decimals` digits can write: k / 10^decimals for
     /// k = first, ..., first + count - 1 (count 0: none). A value equal to the next edge belongs
     /// to the next bin, except in the last bin or below the upper bound. Nil without `decimals`,

@@ -350,3 +350,48 @@ struct MSTManyCategoryParentTests {
         }
     }
 }
+
+@Suite("Columns whose bins are all below the noise")
+struct BelowNoiseColumnTests {
+    /// Standard deviation of a column's non-missing values.
+    static func spread(_ values: [Double]) -> Double {
+        let present = values.filter { !$0.isNaN }
+        let mean = present.reduce(0, +) / Double(present.count)
+        return (present.reduce(0) { $0 + ($1 - mean) * ($1 - mean) } / Double(present.count)).squareRoot()
+    }
+
+    @Test("150 rows per institution over 20 bins at epsilon 1: neither generator collapses a uniform column onto a few values")
+    func noCollapse() throws {
+        let schema = TableSchema(columns: [
+            ColumnSchema(name: "age", kind: .integer(lower: 19, upper: 79, binEdges: [19, 20, 23, 27, 32, 35, 38, 42, 46, 48, 50, 52, 54, 56, 59, 61, 64, 67, 69, 74, 79])),
+            ColumnSchema(name: "level", kind: .real(lower: 0, upper: 10, binEdges: (0...20).map { Double($0) / 2 }, decimals: 2)),
+            ColumnSchema(name: "flag", kind: .categorical(categories: ["a", "b"])),
+        ])
+        let random = SeededRandom(seed: 5)
+        var tables: [Table] = []
+        for _ in 0..<3 {
+            var table = Table(schema: schema)
+            for _ in 0..<150 { table.append(row: [Double(19 + random.uniform(below: 61)), random.unitDouble() * 10, Double(random.uniform(below: 2))]) }
+            tables.append(table)
+        }
+        let realAge = Self.spread(tables.flatMap { $0.values[0] }), realLevel = Self.spread(tables.flatMap { $0.values[1] })
+        for kind in GeneratorKind.allCases {
+            let generator = kind.makeGenerator()
+            let plan = try PrivacyPlan.calibrate(releases: try generator.plannedReleases(schema: schema), epsilon: 1, delta: 1e-6, quorum: 3)
+            for seed in UInt64(0)..<6 {
+                let synthetic = try SynthesisTestSupport.fit(generator, tables: tables, plan: plan, seed: seed).model.sample(rows: 400, using: random)
+                #expect(Self.spread(synthetic.values[0]) > 0.4 * realAge, "\(kind) seed \(seed): age spread \(Self.spread(synthetic.values[0])) of \(realAge)")
+                #expect(Self.spread(synthetic.values[1]) > 0.4 * realLevel, "\(kind) seed \(seed): level spread \(Self.spread(synthetic.values[1])) of \(realLevel)")
+            }
+        }
+    }
+
+    @Test("the copula's sampling margin of a column without a code above the noise is flat over the range")
+    func copulaFlatFallback() {
+        let schema = TableSchema(columns: [ColumnSchema(name: "v", kind: .real(lower: 0, upper: 4, binEdges: [0, 1, 3, 4], decimals: 1))])
+        let margins = GaussianCopulaGenerator().samplingMarginals(schema: schema, counts: [[3, -2, 5]], total: 6, noiseVariance: 100)
+        #expect(margins == [[0.25, 0.5, 0.25]])
+        // Without noise the counts are the margin.
+        #expect(GaussianCopulaGenerator().samplingMarginals(schema: schema, counts: [[3, 0, 1]], total: 4, noiseVariance: 0) == [[0.75, 0, 0.25]])
+    }
+}
