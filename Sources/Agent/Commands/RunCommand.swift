@@ -44,6 +44,8 @@ public enum RunCommand {
         let schema = try TableSchema.load(path: configuration.schema)
         let read = try CSVReader(schema: schema, policy: configuration.badRows == "skip" ? .skip : .reject).read(path: configuration.data)
         Log.info("agent.data_checked", ["agent": identity.name, "rows": String(read.table.rowCount), "skipped_rows": String(read.skippedRows)])
+        // Locations only: an issue names file, line, column and problem, never a cell.
+        for issue in read.issues.prefix(5) { Log.warning("agent.row_skipped", ["agent": identity.name, "where": issue.description]) }
         let holdout = try configuration.holdout.map { path -> Table in
             let result = try CSVReader(schema: schema, policy: configuration.badRows == "skip" ? .skip : .reject).read(path: path)
             Log.info("agent.holdout_checked", ["agent": identity.name, "rows": String(result.table.rowCount), "skipped_rows": String(result.skippedRows)])

@@ -33,7 +33,8 @@ public struct CommandLineOptions: Sendable {
                 if let inlineValue {
                     values[name, default: []].append(inlineValue)
                 } else {
-                    guard index < arguments.count else {
+                    // "--epsilon --delta 1e-6": the next option is not this one's value.
+                    guard index < arguments.count, !(arguments[index].hasPrefix("--") && arguments[index].count > 2) else {
                         throw ApiaryError(.invalidArgument, "option --\(name) needs a value")
                     }
                     values[name, default: []].append(arguments[index])

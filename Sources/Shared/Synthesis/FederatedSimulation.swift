@@ -59,7 +59,13 @@ public struct FederatedSimulation: Sendable {
         for institution in config.institutions {
             let result = try reader.read(path: institution.path, name: institution.path)
             progress("\(institution.name): read \(result.table.rowCount) rows" + (result.skippedRows > 0 ? ", skipped \(result.skippedRows) bad rows" : ""))
+            // Where, not what: an issue names file, line, column and problem, never a cell.
+            for issue in result.issues.prefix(5) { progress("\(institution.name): skipped \(issue)") }
+            if result.skippedRows > 5 { progress("\(institution.name): ... and \(result.skippedRows - 5) more skipped rows") }
             tables.append(result.table)
+        }
+        guard tables.contains(where: { $0.rowCount > 0 }) else {
+            throw ApiaryError(.invalidArgument, "no institution has a row: the synthetic table would be made of noise alone")
         }
         // The holdout and the output folder are checked now, not after the rounds have spent the budget.
         var holdouts: [Table]? = nil
@@ -86,6 +92,10 @@ public struct FederatedSimulation: Sendable {
                 throw ApiaryError(.budgetExceeded, "the plan would spend epsilon \(atQuorum.epsilon) above the budget \(config.epsilon)")
             }
             progress("privacy plan: epsilon \(String(format: "%.4f", atQuorum.epsilon)) at delta \(config.delta) with \(quorum) contributors, \(releases.count) releases")
+            if atQuorum.epsilon < config.epsilon / 2 {
+                // Each institution adds at least the smallest noise share the mechanism allows.
+                progress("privacy plan: the least noise the institutions can add already gives epsilon \(String(format: "%.4f", atQuorum.epsilon)), well below the \(config.epsilon) asked for; use --epsilon inf for a run without noise")
+            }
         } else {
             progress("privacy plan: NO NOISE (epsilon = infinity); the output is not differentially private")
         }

@@ -77,4 +77,29 @@ struct FederatedSimulationTests {
         bad.keyBits = 1000
         #expect(throws: ApiaryError.self) { try FederatedSimulation(configuration: bad).run() }
     }
+
+    @Test("skipped rows are reported by location, never by content; institutions without a row are refused")
+    func skippedRowsAndEmptyInstitutions() throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("apiary-sim-\(UUID().uuidString)").path
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let schema = SynthesisTestSupport.chainSchema
+        var text = String(decoding: CSVWriter.encode(SynthesisTestSupport.chainTable(rows: 120, seed: 3)), as: UTF8.self)
+        let header = text.prefix { $0 != "\n" }
+        text += "SECRETVALUE,SECRETVALUE,SECRETVALUE,SECRETVALUE\n"
+        let path = directory + "/site.csv"
+        try Data(text.utf8).write(to: URL(fileURLWithPath: path))
+        var lines: [String] = []
+        let configuration = SimulationConfiguration(schema: schema, institutions: [.init(name: "site", path: path)], epsilon: 2, delta: 1e-6,
+                                                    keyBits: 512, seed: 2, outputDirectory: directory + "/out", badRows: .skip)
+        _ = try FederatedSimulation(configuration: configuration).run(progress: { lines.append($0) })
+        let skipped = try #require(lines.first { $0.hasPrefix("site: skipped \(path):122") })
+        #expect(!lines.contains { $0.contains("SECRETVALUE") }, "\(skipped)")
+
+        let empty = directory + "/empty.csv"
+        try Data((header + "\n").utf8).write(to: URL(fileURLWithPath: empty))
+        var none = configuration
+        none.institutions = [.init(name: "x", path: empty), .init(name: "y", path: empty)]
+        #expect { try FederatedSimulation(configuration: none).run() } throws: { "\($0)".contains("no institution has a row") }
+    }
 }
