@@ -59,6 +59,7 @@ public struct SchemaInference: Sendable {
             throw CSVIssue(file: name, line: headerRecord.line, column: position + 1, problem: .duplicateHeader(name: column)).error
         }
         var cells = [[String]](repeating: [], count: header.count)
+        var lines: [Int] = []
         for record in records.dropFirst() {
             if let problem = record.problem {
                 throw CSVIssue(file: name, line: problem.line, column: problem.column, problem: problem.problem).error
@@ -68,16 +69,30 @@ public struct SchemaInference: Sendable {
                                problem: .raggedRow(expected: header.count, found: record.fields.count)).error
             }
             for (index, field) in record.fields.enumerated() { cells[index].append(field) }
+            lines.append(record.line)
         }
         if let target, !header.contains(target) {
             throw ApiaryError(.invalidArgument, "target '\(target)' is not a column of \(name)")
         }
         let columns = try header.enumerated().map { index, columnName in
-            try inferColumn(name: columnName, cells: cells[index], forceCategorical: columnName == target)
+            let column = try inferColumn(name: columnName, cells: cells[index], forceCategorical: columnName == target)
+            try Self.refuseStrayText(in: column, cells: cells[index], lines: lines, file: name, position: index + 1)
+            return column
         }
         let schema = TableSchema(columns: columns, target: target, missingTokens: missingTokens)
         try schema.validate()
         return schema
+    }
+
+    /// A column drafted as categorical with more than `maximumTargetClasses` categories although
+    /// nearly all its values (90% or more) are numbers was meant to be numeric: a stray token
+    /// ("inf", "n/a", "?") made it text. Names the first such cell's line, not its content.
+    static func refuseStrayText(in column: ColumnSchema, cells: [String], lines: [Int], file: String, position: Int) throws {
+        guard let categories = column.kind.categories, categories.count > maximumTargetClasses else { return }
+        let numeric = categories.filter { DecimalNumber.parse($0) != nil }.count
+        guard numeric < categories.count, Double(numeric) >= 0.9 * Double(categories.count),
+              let first = cells.indices.first(where: { !cells[$0].isEmpty && DecimalNumber.parse(cells[$0]) == nil && categories.contains(cells[$0]) }) else { return }
+        throw ApiaryError(.invalidArgument, "\(file):\(lines[first]):\(position) (column '\(column.name)'): \(numeric) of its \(categories.count) distinct values are numbers but this one is not, so the column would be drafted as text; make such cells empty (missing) or fix them, then draft again")
     }
 
     private func inferColumn(name: String, cells: [String], forceCategorical: Bool) throws -> ColumnSchema {

@@ -190,6 +190,15 @@ struct DecimalPrecisionTests {
         } catch {
             #expect("\(error)".hasPrefix("d.csv:1:3: column 'a' appears twice"), "\(error)")
         }
+        // 120 distinct numbers and one stray "inf" on line 41: named by line and column, not drafted as text.
+        let stray = "id,z\n" + (0..<120).map { "a,\($0 == 39 ? "inf" : String(Double($0) + 0.5))" }.joined(separator: "\n") + "\n"
+        do {
+            _ = try SchemaInference().infer(bytes: Array(stray.utf8), name: "s.csv")
+            Issue.record("a stray token was drafted as text")
+        } catch {
+            #expect("\(error)".hasPrefix("s.csv:41:2 (column 'z'): 119 of its 120 distinct values are numbers"), "\(error)")
+            #expect(!"\(error)".contains("inf"))
+        }
         #expect(CSVWriter.format(1e19, column: ColumnSchema(name: "n", kind: .integer(lower: 0, upper: 9, binEdges: [0, 9]))) == "10000000000000000000")
     }
 }
