@@ -19,6 +19,15 @@ struct SynthesisOverProtocolTests {
         let engine: CoordinatorEngine
         let router: CoordinatorRouter
         let agents: [AgentRunner]
+        /// How many times the coordinator served a candidate.
+        let candidateFetches = FetchCounter()
+
+        final class FetchCounter: @unchecked Sendable {
+            private let lock = NSLockShim()
+            private var count = 0
+            func add() { lock.withLock { count += 1 } }
+            var value: Int { lock.withLock { count } }
+        }
 
         init(fixture: EngineFixture, qualityBudgetShare: Double = 0, holdouts: Bool = false, epsilon: Double = 1,
              qualityGate: QualityGate? = nil) throws {
@@ -31,8 +40,9 @@ struct SynthesisOverProtocolTests {
             let policy = CoordinatorEngine.Policy(agentKeys: keys, committeeSeats: EngineFixture.seats, quorum: 2)
             engine = try CoordinatorEngine(policy: policy, thresholdKey: EngineFixture.dealing.publicKey,
                                            store: try RoundStore(root: fixture.directory + "/rounds-state"), applier: run)
+            let fetches = candidateFetches
             let router = CoordinatorRouter(engine: engine, metrics: CoordinatorMetrics(server: nil),
-                                           candidates: { try run.candidateCSV(sha256: $0) })
+                                           candidates: { fetches.add(); return try run.candidateCSV(sha256: $0) })
             self.router = router
             let test = try CSVReader(schema: schema).read(path: SynthesisOverProtocolTests.sampleData + "/test.csv").table
             let files = ["institution-a.csv", "institution-b.csv", "institution-c.csv"]
@@ -107,6 +117,8 @@ struct SynthesisOverProtocolTests {
                                         qualityGate: QualityGate(minimumColumnShapes: 0.5, minimumAUC: 0.55))
         let rounds = try consortium.runToPublication()
         #expect(rounds == 4)
+        // Each agent fetched the candidate once: checked before charging, scored from its copy.
+        #expect(consortium.candidateFetches.value == EngineFixture.agents.count)
         let datasheet = try consortium.datasheet()
         let quality = try #require(datasheet["quality"] as? [String: Any])
         // 1,305 holdout rows in test.csv; the record count carries the quality release's noise.

@@ -15,6 +15,7 @@ public struct GeneratorComputation: LocalComputation {
     public let holdout: Table?
     /// Where candidates are fetched from (`GET /v1/candidates/{sha256}`); nil refuses quality rounds.
     public let coordinator: (any HTTPTransport)?
+    private let candidates = CandidateCache()
 
     public init(table: Table, minimumQuorum: Int, holdout: Table? = nil, coordinator: (any HTTPTransport)? = nil) {
         self.table = table
@@ -63,8 +64,12 @@ public struct GeneratorComputation: LocalComputation {
         }
     }
 
-    /// The candidate table named by `sha256`, fetched and checked.
+    /// The candidate table named by `sha256`, fetched and checked (once per candidate).
     public func candidate(sha256: String) throws -> Table {
+        try candidates.table(sha256: sha256) { try fetchCandidate(sha256: sha256) }
+    }
+
+    private func fetchCandidate(sha256: String) throws -> Table {
         guard let coordinator else {
             throw ApiaryError(.invalidArgument, "this agent has no coordinator connection to fetch candidate \(sha256.prefix(16))")
         }
