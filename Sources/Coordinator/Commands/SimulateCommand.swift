@@ -34,7 +34,8 @@ public enum SimulateCommand {
           --quorum T               noise sized for T contributors (default: all institutions)
           --threshold T            T institutions decrypt each aggregate with threshold key
                                    shares (default: a majority; 0: one full key)
-          --bad-rows reject|skip   policy for rows that do not fit the schema (default reject)
+          --bad-rows reject|skip   policy for rows that do not fit the schema, in the institutions' files
+                                   and the holdout (default reject)
           --out DIR                output folder
           -h, --help               this text
 
@@ -112,6 +113,8 @@ public enum SimulateCommand {
             return try JSONDecoder().decode(QualityGate.self, from: Data(bytes))
         } catch let DecodingError.dataCorrupted(context) {
             throw ApiaryError(.invalidArgument, "\(path): \(context.debugDescription)")
+        } catch let DecodingError.typeMismatch(_, context) where context.codingPath.isEmpty {
+            throw ApiaryError(.invalidArgument, "\(path): not a JSON object (minimumColumnShapes, minimumPairTrends and/or minimumAUC)")
         } catch let DecodingError.typeMismatch(_, context) {
             throw ApiaryError(.invalidArgument, "\(path): \(context.codingPath.map(\.stringValue).joined(separator: ".")) must be a number in [0, 1]")
         } catch {

@@ -49,8 +49,12 @@ public enum DurableFile {
             guard isDirectory.boolValue else { throw ApiaryError(.io, "\(path) exists and is not a folder") }
             return
         }
-        try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true,
-                                                attributes: [.posixPermissions: NSNumber(value: mode)])
+        do {
+            try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true,
+                                                    attributes: [.posixPermissions: NSNumber(value: mode)])
+        } catch {
+            throw ApiaryError(.io, "cannot create the folder \(path): a parent is not a folder, or it may not be written")
+        }
     }
 
     /// The bytes of `path`, or nil if it does not exist.

@@ -128,8 +128,9 @@ public struct SchemaInference: Sendable {
         // at 6 digits, or 4 beyond the bounds' step where that is finer (tiny-valued or narrow
         // columns keep their resolution), and at the schema's 12.
         let written = present.compactMap { DecimalNumber.fractionDigits($0) }.max() ?? 0
+        // Columns finer than 12 digits can resolve (values near 1e-15) are written in full instead.
         let stepDigits = max(0, -Int(log10(step).rounded(.down)))
-        let decimals = min(written, max(6, stepDigits + 4), 12)
+        let decimals: Int? = stepDigits + 4 > 12 ? nil : min(written, max(6, stepDigits + 4))
         return ColumnSchema(name: name, kind: Self.mergingBinsOffGrid(.real(lower: lower, upper: upper, binEdges: edges, decimals: decimals)),
                             missing: missing)
     }
@@ -151,7 +152,9 @@ public struct SchemaInference: Sendable {
     /// least 1 for whole numbers).
     static func roundedRange(_ minimum: Double, _ maximum: Double, whole: Bool) -> (Double, Double, Double) {
         let span = maximum - minimum
-        var step = span > 0 ? pow(10, (log10(span)).rounded(.down) - 1) : max(1, abs(minimum)) / 10
+        // A power of ten, so that tidying below cannot round a bound inward (a constant 1.25
+        // with a step of 0.125 was tidied to [1.3, 1.4]).
+        var step = pow(10, (log10(span > 0 ? span : max(1, abs(minimum)))).rounded(.down) - 1)
         if whole { step = max(1, step.rounded()) }
         var lower = (minimum / step).rounded(.down) * step
         var upper = (maximum / step).rounded(.up) * step
@@ -159,6 +162,8 @@ public struct SchemaInference: Sendable {
         // Tidy floating-point residue (0.30000000000000004) so the schema reads well.
         lower = Self.tidy(lower, step: step)
         upper = Self.tidy(upper, step: step)
+        while lower > minimum { lower = Self.tidy(lower - step, step: step) }
+        while upper < maximum { upper = Self.tidy(upper + step, step: step) }
         return (lower, upper, step)
     }
 

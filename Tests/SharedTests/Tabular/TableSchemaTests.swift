@@ -199,6 +199,19 @@ struct DecimalPrecisionTests {
             #expect("\(error)".hasPrefix("s.csv:41:2 (column 'z'): 119 of its 120 distinct values are numbers"), "\(error)")
             #expect(!"\(error)".contains("inf"))
         }
+        // A constant column's bounds hold its value; values finer than 12 digits are written in full.
+        for value in ["1.25", "7.45", "1.35", "5000.5"] {
+            let schema = try? SchemaInference().infer(bytes: Array(("x\n" + Array(repeating: value, count: 30).joined(separator: "\n") + "\n").utf8), name: "c.csv")
+            let bounds = schema?.columns[0].kind.bounds
+            #expect(bounds.map { $0.lower <= Double(value)! && Double(value)! <= $0.upper } == true, "\(value): \(String(describing: bounds))")
+        }
+        let femto = "x\n" + (1...40).map { "\(Double($0) * 1.1e-16 + 1e-15)" }.joined(separator: "\n") + "\n"
+        let fine = try? SchemaInference().infer(bytes: Array(femto.utf8), name: "f.csv")
+        guard case .real(_, _, let femtoEdges, let femtoDecimals)? = fine?.columns[0].kind else {
+            Issue.record("values near 1e-15 were not drafted")
+            return
+        }
+        #expect(femtoDecimals == nil && femtoEdges.count > 3)
         #expect(CSVWriter.format(1e19, column: ColumnSchema(name: "n", kind: .integer(lower: 0, upper: 9, binEdges: [0, 9]))) == "10000000000000000000")
     }
 }
