@@ -270,8 +270,11 @@ struct MSTGeneratorTests {
         // alone (window 32 < 2 sqrt(3) 10), bin 7 (35) stands alone above three deviations.
         let counts: [Double] = [400, 300, 25, 4, 12, 25, -5, 35]
         #expect(generator.keptCounts(counts, column: numeric, deviation: 10) == [400, 300, 25, 0, 0, 0, 0, 35])
-        // A bin whose sparse neighbours carry mass too passes by its window (55 > 2 sqrt(3) 10).
-        #expect(generator.keptCounts([400, 0, 0, 15, 25, 15, 0, 0], column: numeric, deviation: 10) == [400, 0, 0, 0, 25, 0, 0, 0])
+        // A bin whose sparse neighbours carry mass too passes by its window (55 > 2 sqrt(3) 10)
+        // where other mass passes two bins away (bin 2 beside bin 4, the bulk beside bin 2) ...
+        #expect(generator.keptCounts([400, 0, 25, 15, 25, 15, 0, 0], column: numeric, deviation: 10) == [400, 0, 25, 0, 25, 0, 0, 0])
+        // ... but not far from every other passing bin: a far tail bin needs three deviations.
+        #expect(generator.keptCounts([400, 0, 0, 15, 25, 15, 0, 0], column: numeric, deviation: 10) == [400, 0, 0, 0, 0, 0, 0, 0])
         // Two neighbours that both pass keep each other.
         #expect(generator.keptCounts([400, 0, 0, 25, 22, 0, 0, 0], column: numeric, deviation: 10) == [400, 0, 0, 25, 22, 0, 0, 0])
         // Categories have no neighbours: two deviations decide.
