@@ -62,6 +62,8 @@ struct SimulateCommandTests {
         #expect(reason(#"{"minimumAUC": "high"}"#).contains("gate.json: minimumAUC must be a number"))
         #expect(reason(#"{"minimumAUC": 1.5}"#).contains("must lie in [0, 1], got 1.5"))
         #expect(reason("{}").contains("sets no threshold"))
+        #expect(reason(#"{"minimumColumnShapes": 0.5, "minimumColumnShapes": 0.99}"#).contains("gate.json: field 'minimumColumnShapes' appears twice"))
+        #expect(reason("[0.5]").contains("gate.json: not a JSON object"))
         #expect(reason(nil).contains("gate.json: no such file"))
         #expect(!FileManager.default.fileExists(atPath: directory + "/out"), "nothing written for a refused gate")
     }

@@ -109,6 +109,9 @@ public enum SimulateCommand {
     /// Reads a quality gate (JSON object), naming the file in errors.
     static func loadGate(path: String) throws -> QualityGate {
         guard let bytes = try DurableFile.read(path) else { throw ApiaryError(.notFound, "\(path): no such file (--quality-gate)") }
+        if (try? JSONSerialization.jsonObject(with: Data(bytes))) != nil, let repeated = JSONDuplicateKeys.first(in: bytes) {
+            throw ApiaryError(.invalidArgument, "\(path): field '\(repeated.key)' appears twice (line \(repeated.line)); keep one")
+        }
         do {
             return try JSONDecoder().decode(QualityGate.self, from: Data(bytes))
         } catch let DecodingError.dataCorrupted(context) {

@@ -10,6 +10,9 @@ public enum ConfigurationFile {
         guard let object = try? JSONSerialization.jsonObject(with: Data(bytes)) as? [String: Any] else {
             throw ApiaryError(.invalidEncoding, "configuration file \(path) is not a JSON object")
         }
+        if let repeated = JSONDuplicateKeys.first(in: bytes) {
+            throw ApiaryError(.invalidArgument, "configuration file \(path): field '\(repeated.key)' appears twice in one object (line \(repeated.line)); keep one")
+        }
         if let unknown = Set(object.keys).subtracting(knownKeys).sorted().first {
             throw ApiaryError(.invalidArgument, "configuration file \(path): unknown field '\(unknown)' (known: \(knownKeys.sorted().joined(separator: ", ")))")
         }
