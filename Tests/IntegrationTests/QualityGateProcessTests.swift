@@ -5,10 +5,10 @@ import Testing
 extension ProcessConsortium.Suites {
     /// A quality gate the candidate cannot pass, with real processes over loopback TLS: the
     /// coordinator exits with status 3, the ledger holds the verdict as a final dataset_rejection
-    /// entry that the agents checked and co-signed, nothing is published, and the ledger verifies.
+    /// entry that t agents checked and co-signed, nothing is published, and the ledger verifies.
     @Suite("Quality gate rejection on the ledger (real processes)", .serialized)
     struct QualityGateProcessTests {
-        @Test("a rejected candidate: exit status 3, a final dataset_rejection naming the candidate, in every replica; nothing published")
+        @Test("a rejected candidate: exit status 3, a final dataset_rejection naming the candidate, in the co-signers' replicas; nothing published")
         func rejectionOnLedger() throws {
             let institutions = ["hospital-a", "hospital-b", "clinic-c"]
             let consortium = try ProcessConsortium(consortium: "gate", institutions: institutions,
@@ -35,12 +35,14 @@ extension ProcessConsortium.Suites {
             // It names the candidate the operator kept.
             let candidate = try #require(try DurableFile.read(out + "/state/coordinator/synthesis/candidates/\(rejection.datasetId).csv"))
             #expect(rejection.csvHash == SHA256.hash(candidate) && rejection.csvSize == UInt64(candidate.count))
-            // Every agent's replica holds the same entry.
+            // The t = 2 institutions whose co-signatures made it final hold the same entry in their
+            // replicas (the coordinator exits once it is final, so a third may not have pulled it yet).
             let encoding = LedgerEntry.datasetRejection(rejection).encoded().hexString
-            for name in institutions {
+            let holding = try institutions.filter { name in
                 let replica = try #require(try DurableFile.read(out + "/state/\(name)/replica.json"))
-                #expect(String(decoding: replica, as: UTF8.self).contains(encoding), "\(name)'s replica")
+                return String(decoding: replica, as: UTF8.self).contains(encoding)
             }
+            #expect(holding.count >= 2, "replicas holding the rejection: \(holding)")
             let verify = try TLSFixture.run(ConsortiumProcessTests.binaries + "/apiary-agent",
                                             ["verify", "--ledger", out + "/state/coordinator/ledger.apl"], allowFailure: true)
             #expect(verify.contains("verified:"), "\(verify)")
