@@ -33,8 +33,11 @@ public struct DatasetCatalog: Sendable {
             let rejected = state.rejectedDatasets.keys.sorted().map { rejectionMetadata(state.rejectedDatasets[$0]!) }
             return json(["datasets": items, "rejected": rejected])
         }
-        guard let id = route.segments.dropFirst(2).first, PartyName.isSafe(id), let published = state.datasets[id] else {
-            if let id = route.segments.dropFirst(2).first, let rejected = state.rejectedDatasets[id] {
+        guard let id = route.segments.dropFirst(2).first, PartyName.isSafe(id) else {
+            return .error(404, "no published dataset at \(request.path)")
+        }
+        guard let published = state.datasets[id] else {
+            if let rejected = state.rejectedDatasets[id] {
                 return .error(404, "dataset '\(id)' was not published: the quality gate rejected it (ledger entry \(rejected.entryIndex): \(rejected.rejection.failures.joined(separator: "; ")))")
             }
             return .error(404, "no published dataset at \(request.path)")

@@ -70,7 +70,7 @@ public struct FederatedSimulation: Sendable {
         // The holdout and the output folder are checked now, not after the rounds have spent the budget.
         var holdouts: [Table]? = nil
         if let holdoutPath = config.holdoutPath, config.qualityBudgetShare > 0 {
-            let holdoutRead = try CSVReader(schema: schema, policy: config.badRows).read(path: holdoutPath)
+            let holdoutRead = try reader.read(path: holdoutPath)
             if holdoutRead.skippedRows > 0 {
                 progress("holdout: skipped \(holdoutRead.skippedRows) rows that do not fit the schema")
                 for issue in holdoutRead.issues.prefix(5) { progress("holdout: skipped \(issue)") }

@@ -304,18 +304,19 @@ public struct MSTGenerator: Generator {
         // where their pair cell is empty.
         let projectedTables = tables.map { MarginalProjection.projectToSimplex($0.counts, total: total) }
         let cellFloor = cellThreshold * tableVariance.squareRoot()
+        // A table whose average (parent, child) cell is below that cell's floor (a parent with
+        // hundreds of categories) says nothing about which cells or child codes exist: it neither
+        // supports nor floors, or a child code holding half the rows could lose every cell.
+        let pairCellCounts = tables.map { cards[$0.columns[$0.columns.count - 2]] * cards[$0.columns[$0.columns.count - 1]] }
+        let pairFloors = zip(tables, pairCellCounts).map { table, cells in cellFloor * Double(table.counts.count / cells).squareRoot() }
+        let informative = (0..<tables.count).map { total / Double(pairCellCounts[$0]) >= pairFloors[$0] }
         var tableSupport = cards.map { [Bool](repeating: true, count: $0) }
         var emptyCells: [[Bool]?] = Array(repeating: nil, count: tables.count)
         if cellFloor > 0 {
-            for (index, table) in tables.enumerated() {
+            for (index, table) in tables.enumerated() where informative[index] {
                 let child = table.columns[table.columns.count - 1], width = cards[child]
-                let pairCells = cards[table.columns[table.columns.count - 2]] * width
+                let pairCells = pairCellCounts[index], floor = pairFloors[index]
                 let summed = table.counts.count / pairCells
-                let floor = cellFloor * Double(summed).squareRoot()
-                // A table whose average pair cell is below the floor (a parent with hundreds of
-                // categories) says nothing about which child codes exist: without this, a child
-                // code holding half the rows could lose every cell to the floor and be dropped.
-                guard total / Double(pairCells) >= floor else { continue }
                 var pair = [Double](repeating: 0, count: pairCells)
                 for (cell, value) in projectedTables[index].enumerated() { pair[cell % pairCells] += value }
                 var alive = [Bool](repeating: false, count: width)
@@ -412,7 +413,7 @@ public struct MSTGenerator: Generator {
             }
             let fitted = MarginalProjection.fitTable(table.counts, rows: rows, columns: width, rowSums: rowSums,
                                                      columnSums: marginals[child], smoothing: smoothing,
-                                                     floor: table.columns.count == 2 && total / Double(rows * width) >= cellFloor ? cellFloor : 0,
+                                                     floor: table.columns.count == 2 && informative[index] ? cellFloor : 0,
                                                      empty: emptyCells[index])
             // A parent configuration without mass falls back to the child given the parent
             // alone, then to the child's margin.

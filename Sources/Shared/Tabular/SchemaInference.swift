@@ -27,7 +27,8 @@ public struct SchemaInference: Sendable {
     public var maxIntegerCategories: Int
     /// Cell texts read as missing.
     public var missingTokens: [String]
-    /// A numeric column with more distinct values than this is refused as a target.
+    /// A target with more distinct values than this is refused, and so is a column that would be
+    /// drafted as text with more categories than this though nearly all of them are numbers.
     public static let maximumTargetClasses = 50
 
     /// Inference settings.
@@ -89,9 +90,10 @@ public struct SchemaInference: Sendable {
     /// ("inf", "n/a", "?") made it text. Names the first such cell's line, not its content.
     static func refuseStrayText(in column: ColumnSchema, cells: [String], lines: [Int], file: String, position: Int) throws {
         guard let categories = column.kind.categories, categories.count > maximumTargetClasses else { return }
-        let numeric = categories.filter { DecimalNumber.parse($0) != nil }.count
-        guard numeric < categories.count, Double(numeric) >= 0.9 * Double(categories.count),
-              let first = cells.indices.first(where: { !cells[$0].isEmpty && DecimalNumber.parse(cells[$0]) == nil && categories.contains(cells[$0]) }) else { return }
+        let text = Set(categories.filter { DecimalNumber.parse($0) == nil })
+        let numeric = categories.count - text.count
+        guard !text.isEmpty, Double(numeric) >= 0.9 * Double(categories.count),
+              let first = cells.firstIndex(where: { !$0.isEmpty && text.contains($0) }) else { return }
         throw ApiaryError(.invalidArgument, "\(file):\(lines[first]):\(position) (column '\(column.name)'): \(numeric) of its \(categories.count) distinct values are numbers but this one is not, so the column would be drafted as text; make such cells empty (missing) or fix them, then draft again")
     }
 

@@ -7,8 +7,7 @@ import Testing
 struct FederatedSimulationTests {
     @Test("three institutions, MST, holdout scoring: files written, epsilon within budget, schema respected")
     func endToEnd() throws {
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("apiary-sim-\(UUID().uuidString)").path
-        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        let directory = try scratchFolder("sim")
         defer { try? FileManager.default.removeItem(atPath: directory) }
         let schema = SynthesisTestSupport.chainSchema
         var institutions: [SimulationConfiguration.Institution] = []
@@ -53,8 +52,7 @@ struct FederatedSimulationTests {
 
     @Test("no noise with one institution reproduces the real marginals; bad configurations are refused")
     func noiseFreeAndErrors() throws {
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("apiary-sim-\(UUID().uuidString)").path
-        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        let directory = try scratchFolder("sim")
         defer { try? FileManager.default.removeItem(atPath: directory) }
         let table = SynthesisTestSupport.chainTable(rows: 400, seed: 81)
         let path = directory + "/only.csv"
@@ -80,8 +78,7 @@ struct FederatedSimulationTests {
 
     @Test("skipped rows are reported by location, never by content; institutions without a row are refused")
     func skippedRowsAndEmptyInstitutions() throws {
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("apiary-sim-\(UUID().uuidString)").path
-        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        let directory = try scratchFolder("sim")
         defer { try? FileManager.default.removeItem(atPath: directory) }
         let schema = SynthesisTestSupport.chainSchema
         var text = String(decoding: CSVWriter.encode(SynthesisTestSupport.chainTable(rows: 120, seed: 3)), as: UTF8.self)
