@@ -11,7 +11,8 @@ import Shared
 ///   curve (binomial sums and the fractional-order series) is computed from scratch.
 /// - `calibration_ms`: one noise-multiplier calibration (eps 1, delta 1e-5, q 0.01, T 1000).
 /// - Skellam noise shares per second at mu = 5e4 and the time of one Poisson draw at
-///   mu = 1e7, from OpenSSL randomness through `BufferedRandom`.
+///   mu = 4e3 (coin runs), 1e7 and 3.3e12 (estimates with the exact fallback), from OpenSSL
+///   randomness through `BufferedRandom`.
 enum PrivacyBench {
     static func run(json: Bool) -> String {
         do {
@@ -67,15 +68,21 @@ enum PrivacyBench {
         let shareCount = 20_000
         let shareTime = seconds { sink += Double(share.samples(shareCount, using: random).reduce(0, +)) }
         let large = try PoissonSampler(mean: try ExactRational(10_000_000))
-        let largeCount = 200
+        let largeCount = 20_000
         let largeTime = seconds { for _ in 0..<largeCount { sink += Double(large.sample(using: random)) } }
+        let huge = try PoissonSampler(mean: try ExactRational(10_000_000_000_000, 3))
+        let hugeTime = seconds { for _ in 0..<largeCount { sink += Double(huge.sample(using: random)) } }
+        let small = try PoissonSampler(mean: try ExactRational(4000))
+        let smallTime = seconds { for _ in 0..<largeCount { sink += Double(small.sample(using: random)) } }
 
         let results: [(String, Double)] = [
             ("accountant_queries_per_s", Double(warmQueries) / warmTime),
             ("accountant_cold_queries_per_s", Double(coldQueries) / coldTime),
             ("calibration_ms", calibrationTimes[1] * 1000),
             ("skellam_samples_per_s_mu_5e4", Double(shareCount) / shareTime),
+            ("poisson_sample_us_mu_4e3", smallTime / Double(largeCount) * 1e6),
             ("poisson_sample_us_mu_1e7", largeTime / Double(largeCount) * 1e6),
+            ("poisson_sample_us_mu_3e12", hugeTime / Double(largeCount) * 1e6),
         ]
         blackHole(sink)
         if json {

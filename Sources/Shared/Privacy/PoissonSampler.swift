@@ -1,5 +1,8 @@
+import Foundation
+
 /// Exact samples of the Poisson distribution with a rational mean mu = a/b, using only
-/// integer coin flips, in O(sqrt(mu)) expected uniform draws per sample.
+/// uniform random bits and exact comparisons; O(sqrt(mu)) expected draws below a mode of 1024,
+/// O(1) expected work above it.
 ///
 /// Method (rejection from a mode-centred envelope; written for Apiary, using the classical
 /// ratio structure of the Poisson pmf). Let m = floor(mu) and r(j) = P(m + j) / P(m). Then
@@ -18,15 +21,22 @@
 /// A proposal picks the window (weight 2L+1, fewer at the left edge when m < L) or a tail
 /// (weights rhoR/(1-rhoR) and rhoL/(1-rhoL), rational: drawn as an integer ceiling then
 /// thinned by an exact coin), draws the offset (uniform in the window, or a geometric count
-/// of rho-coins in a tail), and is accepted by flipping the factors above one by one,
-/// stopping at the first failure. Every coin compares a uniform integer with an integer
-/// threshold, so the output is exactly Poisson(mu); nothing is rounded or truncated. The
-/// envelope's mass is about 4 sqrt(mu) against the target's sqrt(2 pi mu), so ~60% of
-/// proposals are accepted, each costing O(sqrt(mu)) coins, instead of the O(mu) of splitting
-/// mu into unit chunks. Consecutive acceptance coins are batched into one coin with the
-/// product probability while it fits in 64 bits (exact, and up to 4x fewer draws). Measured
-/// with OpenSSL randomness through `BufferedRandom` (release build): ~130 us per draw at
-/// mu = 10^7, ~9 us at mu = 5 * 10^4.
+/// in a tail), and accepts it with probability r(j)/e(j). The envelope's mass is about
+/// 4 sqrt(mu) against the target's sqrt(2 pi mu), so ~60% of proposals are accepted.
+///
+/// Below a mode of `estimateThreshold` the acceptance is a run of the factors' coins, one by
+/// one, stopping at the first failure (consecutive coins batched into one while the product
+/// fits in 64 bits), and a tail count is a run of rho-coins: O(sqrt(mu)) coins.
+/// Above it each decision is the event U < p for one uniform U drawn lazily (`LazyUniform`):
+/// p = r(j)/e(j) is bounded in floating point in O(1) (`LogSumEstimate`: Euler-Maclaurin on
+/// the sum of the factors' logarithms, with its remainder and rounding bounded), which decides
+/// from U's first 64 bits except with probability about 1e-10; then p is bounded with integers
+/// (`RationalProductBounds`) at whatever precision decides. A tail count is the least k with
+/// U >= rho^k, guessed from U's first bits and confirmed the same way. Every decision therefore
+/// equals the comparison of an infinitely precise U with the exact p, and the output is
+/// exactly Poisson(mu); nothing is rounded or truncated. Measured with OpenSSL randomness
+/// through `BufferedRandom` (release build, docs/PERFORMANCE.md): ~130 us per draw at
+/// mu = 10^7 with coin runs, about 1 us with the estimates at any mean.
 public struct PoissonSampler: Sendable {
     /// The mean.
     public let mean: ExactRational
@@ -46,6 +56,11 @@ public struct PoissonSampler: Sendable {
     private let leftWeightCeiling: UInt64
     private let leftThinning: (UInt64, UInt64)
     private let totalWeight: UInt64
+    /// Whether the mode is large enough for `estimateThreshold`'s method.
+    private let usesEstimates: Bool
+    /// mu and f = mu - m as doubles, for the estimates only.
+    private let meanValue: Double
+    private let fraction: Double
 
     /// A sampler for Poisson(mean).
     /// - Throws: `ApiaryError(.outOfRange)` if the mean's numerator exceeds 2^62 or
@@ -89,6 +104,9 @@ public struct PoissonSampler: Sendable {
             self.leftThinning = (0, 1)
         }
         self.totalWeight = windowWeight + rightWeightCeiling + leftWeightCeiling
+        self.usesEstimates = m >= Self.estimateThreshold
+        self.meanValue = Double(a) / Double(b)
+        self.fraction = Double(a % b) / Double(b)
     }
 
     /// One sample.
@@ -107,15 +125,11 @@ public struct PoissonSampler: Sendable {
                 }
             } else if pick < windowWeight + rightWeightCeiling {
                 guard coin(rightThinning, source) else { continue }
-                var k: UInt64 = 1
-                while BernoulliExponential.bernoulli(a, over: rightDenominator, using: source) { k += 1 }
-                let j = halfWidth + k
+                let j = halfWidth + geometricCount(a, over: rightDenominator, using: source)
                 if acceptRight(j, using: source) { return mode + j }
             } else {
                 guard coin(leftThinning, source) else { continue }
-                var k: UInt64 = 1
-                while BernoulliExponential.bernoulli(leftRatioNumerator, over: a, using: source) { k += 1 }
-                let l = halfWidth + k
+                let l = halfWidth + geometricCount(leftRatioNumerator, over: a, using: source)
                 // Offsets below -m would be negative counts: probability 0 under the target.
                 if l <= mode, acceptLeft(l, using: source) { return mode - l }
             }
@@ -130,6 +144,9 @@ public struct PoissonSampler: Sendable {
     /// Accepts offset j >= 0 with probability r(j) / e(j).
     private func acceptRight(_ j: UInt64, using source: some RandomSource) -> Bool {
         if j == 0 { return true }
+        if usesEstimates, let estimate = rightAcceptanceLog(j) {
+            return accept(estimate, factors: rightFactors(j), using: source)
+        }
         var coins = CoinProduct()
         for i in 1...min(j, halfWidth) {
             // mu / (m + i) = a / (b (m + i)); b (m + i) <= b (m + L + 1) fits.
@@ -146,6 +163,9 @@ public struct PoissonSampler: Sendable {
 
     /// Accepts offset -l (l >= 1, l <= m) with probability r(-l) / e(-l).
     private func acceptLeft(_ l: UInt64, using source: some RandomSource) -> Bool {
+        if usesEstimates, let estimate = leftAcceptanceLog(l) {
+            return accept(estimate, factors: leftFactors(l), using: source)
+        }
         var coins = CoinProduct()
         for i in 0..<min(l, halfWidth) {
             // (m - i) / mu = b (m - i) / a <= 1.
@@ -158,6 +178,100 @@ public struct PoissonSampler: Sendable {
             }
         }
         return coins.flip(using: source)
+    }
+
+    // MARK: Large means: one lazily compared uniform per decision
+
+    /// The mode from which acceptance tests and tail counts use floating-point estimates with
+    /// an exact fallback instead of coin runs (below it the runs are short anyway).
+    static let estimateThreshold: UInt64 = 1024
+
+    /// true with probability exactly prod factors (= exp of the estimate's true value): one
+    /// uniform U, compared with the estimate's bounds and, in the rare case they cannot
+    /// decide, with exact integer bounds on the product.
+    private func accept(_ estimate: LogSumEstimate, factors: AnySequence<(UInt64, UInt64)>,
+                        using source: some RandomSource) -> Bool {
+        var uniform = LazyUniform(using: source)
+        let (lower, upper) = estimate.exponentialBounds
+        if let decided = uniform.isBelow(lower: lower, upper: upper) { return decided }
+        return uniform.isBelow(exactBounds: { RationalProductBounds.product(of: factors, precision: $0) }, using: source)
+    }
+
+    /// log r(j)/e(j) for j >= 1: the window factors mu/(m+i) = 1/(1 + (i - f)/mu), i = 1...min(j, L),
+    /// with f = mu - m, and the tail factors (m+L+1)/(m+i) = 1/(1 + (i-L-1)/(m+L+1)), i = L+1...j.
+    /// nil where a factor is outside the estimate's range (j beyond a quarter of the mean).
+    func rightAcceptanceLog(_ j: UInt64) -> LogSumEstimate? {
+        guard let window = LogSumEstimate.logOnePlusSum(count: min(j, halfWidth), offset: 1 - fraction,
+                                                        scale: meanValue, sign: 1) else { return nil }
+        guard j > halfWidth else { return -window }
+        guard let tail = LogSumEstimate.logOnePlusSum(count: j - halfWidth, offset: 0,
+                                                      scale: Double(mode + halfWidth + 1), sign: 1) else { return nil }
+        return -window + -tail
+    }
+
+    /// log r(-l)/e(-l) for 1 <= l <= m: the window factors (m-i)/mu = 1 - (i + f)/mu, i < min(l, L),
+    /// and the tail factors (m-i)/(m-L) = 1 - (i-L)/(m-L), L <= i < l.
+    func leftAcceptanceLog(_ l: UInt64) -> LogSumEstimate? {
+        guard let window = LogSumEstimate.logOnePlusSum(count: min(l, halfWidth), offset: fraction,
+                                                        scale: meanValue, sign: -1) else { return nil }
+        guard l > halfWidth else { return window }
+        guard let tail = LogSumEstimate.logOnePlusSum(count: l - halfWidth, offset: 0,
+                                                      scale: Double(mode - halfWidth), sign: -1) else { return nil }
+        return window + tail
+    }
+
+    /// The rational factors of r(j)/e(j), j >= 1, as the coin runs of `acceptRight` flip them.
+    func rightFactors(_ j: UInt64) -> AnySequence<(UInt64, UInt64)> {
+        let (a, b, mode, halfWidth) = (self.a, self.b, self.mode, self.halfWidth)
+        let window = (1...min(j, halfWidth)).lazy.map { (a, b * (mode + $0)) }
+        guard j > halfWidth else { return AnySequence(window) }
+        let edge = mode + halfWidth + 1
+        let tail = ((halfWidth + 1)...j).lazy.map { (edge, mode + $0) }
+        return AnySequence([AnySequence(window), AnySequence(tail)].joined())
+    }
+
+    /// The rational factors of r(-l)/e(-l), 1 <= l <= m.
+    func leftFactors(_ l: UInt64) -> AnySequence<(UInt64, UInt64)> {
+        let (a, b, mode, halfWidth) = (self.a, self.b, self.mode, self.halfWidth)
+        let window = (0..<min(l, halfWidth)).lazy.map { (b * (mode - $0), a) }
+        guard l > halfWidth else { return AnySequence(window) }
+        let edge = mode - halfWidth
+        let tail = (halfWidth..<l).lazy.map { (mode - $0, edge) }
+        return AnySequence([AnySequence(window), AnySequence(tail)].joined())
+    }
+
+    /// K >= 1 with P(K > k) = (n/d)^k (n < d), the tail proposals' offset. Below the threshold,
+    /// a run of n/d coins; above it, K is the least k with U >= (n/d)^k for one lazily drawn
+    /// uniform U: guessed from U's first bits, then confirmed (or moved) by exact comparisons.
+    func geometricCount(_ n: UInt64, over d: UInt64, using source: some RandomSource) -> UInt64 {
+        guard usesEstimates else {
+            var k: UInt64 = 1
+            while BernoulliExponential.bernoulli(n, over: d, using: source) { k += 1 }
+            return k
+        }
+        return Self.geometricByInversion(n, over: d, using: source)
+    }
+
+    static func geometricByInversion(_ n: UInt64, over d: UInt64, using source: some RandomSource) -> UInt64 {
+        if n == 0 { return 1 }
+        var uniform = LazyUniform(using: source)
+        // log(n/d) to a few ulps: the conversions, the division and log1p each round once.
+        let logRatio = log1p(-Double(d - n) / Double(d))
+        func isBelowPower(_ k: UInt64) -> Bool {
+            if k == 0 { return true }
+            let exponent = Double(k) * logRatio
+            let (lower, upper) = LogSumEstimate(value: exponent, error: abs(exponent) * 1e-12).exponentialBounds
+            if let decided = uniform.isBelow(lower: lower, upper: upper) { return decided }
+            return uniform.isBelow(exactBounds: { RationalProductBounds.power(n, over: d, exponent: k, precision: $0) },
+                                   using: source)
+        }
+        let approximate = (Double(uniform.words[0] >> 11) + 0.5) * 0x1p-53
+        var k = UInt64(min(0x1p62, max(1, (log(approximate) / logRatio).rounded(.down) + 1)))
+        while true {
+            if !isBelowPower(k - 1) { k -= 1; continue }
+            if isBelowPower(k) { k += 1; continue }
+            return k
+        }
     }
 
     /// A run of independent rational coins that must all succeed, flipped as one coin whose
