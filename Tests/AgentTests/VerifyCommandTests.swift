@@ -30,6 +30,43 @@ struct VerifyCommandTests {
         #expect(object?["entries"] as? Int == 7)
     }
 
+    @Test("without --kit the output says the genesis was not checked; a kit of another consortium fails it; a kit without genesis.json is an error")
+    func genesisAnchor() throws {
+        let (ledger, _) = try ledgerFile()
+        let unanchored = VerifyCommand.run(["--ledger", ledger])
+        #expect(unanchored.exitCode == 0 && unanchored.output.contains("genesis: NOT checked against a kit"), "\(unanchored.output)")
+        let json = VerifyCommand.run(["--ledger", ledger, "--json"])
+        let object = try JSONSerialization.jsonObject(with: Data(json.output.utf8)) as? [String: Any]
+        #expect(object?["genesis_checked_against_kit"] as? Bool == false)
+        #expect((object?["genesis_sha256"] as? String)?.count == 64)
+
+        // A kit whose genesis.json describes another consortium: the ledger is not its ledger.
+        let kit = (ledger as NSString).deletingLastPathComponent + "/kit"
+        try FileManager.default.createDirectory(atPath: kit, withIntermediateDirectories: true)
+        let member = { (name: String, role: String, party: Int?) -> [String: Any] in
+            var fields: [String: Any] = ["name": name, "role": role, "ledgerPublicKey": LedgerFixture.key(name).publicKey.rawRepresentation.hexString,
+                                         "certificateSHA256": LedgerFixture.hash("cert:\(name)").hexString]
+            if let party { fields["partyId"] = party }
+            return fields
+        }
+        let other: [String: Any] = [
+            "format": GenesisDescription.formatName, "version": 1, "consortium": "another consortium", "createdAt": "2026-11-25T00:00:00Z",
+            "caCertificateSHA256": LedgerFixture.hash("ca").hexString,
+            "members": [member("coordinator", "coordinator", nil), member("hospital-a", "agent", 1), member("hospital-b", "agent", 2)],
+            "threshold": 2, "committee": [["name": "hospital-a", "partyId": 1], ["name": "hospital-b", "partyId": 2]],
+            "paillier": ["modulusBits": 2048, "publicKeySHA256": LedgerFixture.hash("paillier").hexString],
+            "verificationKeysSHA256": LedgerFixture.hash("verification keys").hexString,
+            "privacyPolicy": ["epsilonPerInstitution": 10.0, "deltaPerInstitution": 1e-5],
+        ]
+        try DurableFile.write([UInt8](try JSONSerialization.data(withJSONObject: other)), to: kit + "/genesis.json")
+        let foreign = VerifyCommand.run(["--ledger", ledger, "--kit", kit])
+        #expect(foreign.exitCode == 1 && foreign.output.contains("entry 0") && foreign.output.contains("not the one in"), "\(foreign.output)")
+
+        try FileManager.default.removeItem(atPath: kit + "/genesis.json")
+        let missing = VerifyCommand.run(["--ledger", ledger, "--kit", kit])
+        #expect(missing.exitCode == 1 && missing.output.contains("has no genesis.json"), "\(missing.output)")
+    }
+
     @Test("entries awaiting co-signatures are listed as pending, in ranges, and counted by kind")
     func pending() throws {
         let path = LedgerFixture.temporaryPath("ledger.apl")

@@ -1,14 +1,14 @@
 import Foundation
 import Shared
 
-/// `apiary-agent verify --ledger PATH [--dataset FILE.csv] [--json]`: checks every hash,
+/// `apiary-agent verify --ledger PATH [--kit DIR] [--dataset FILE.csv] [--json]`: checks every hash,
 /// signature, signed tree head, proof and invariant of a ledger file, and optionally a dataset file
 /// against its publication entry. Never repairs anything. Exit codes: 0 verified, 1 a failure
 /// (the first one, with its entry index and reason), 2 a usage error.
 public enum VerifyCommand {
     /// The `--help` text.
     public static let usage = """
-        Usage: apiary-agent verify --ledger PATH [--dataset FILE.csv] [--json]
+        Usage: apiary-agent verify --ledger PATH [--kit DIR] [--dataset FILE.csv] [--json]
                apiary-agent verify --coordinator URL --kit DIR [--dataset FILE.csv] [--json]
 
         Verifies a ledger: file checksums, entry encodings, the Merkle tree, every signed tree
@@ -21,7 +21,9 @@ public enum VerifyCommand {
         Options:
           --ledger PATH        the ledger file to verify
           --coordinator URL    fetch the ledger from a running coordinator instead (https://HOST:PORT)
-          --kit DIR            with --coordinator: the kit whose certificate to connect with
+          --kit DIR            the kit whose genesis.json the ledger must begin with (checked in
+                               both forms; without it the output says the genesis was not
+                               checked); with --coordinator also the certificate to connect with
           --dataset FILE.csv   also verify this dataset file against its publication entry
           --json               print the result as JSON
           --help               show this help
@@ -71,20 +73,12 @@ public enum VerifyCommand {
                 let client = HTTPSClient(host: host, port: port, tls: try TLSContext(side: .client, credentials: try PartyKit.credentials(directory: kitPath)),
                                          timeout: 30, retry: RetryPolicy(attempts: 2, baseDelay: 0.5))
                 let records = try LedgerClient(transport: client).records()
-                // The served ledger must start with this consortium's genesis (from the kit).
-                if let genesisBytes = try DurableFile.read(kitPath + "/" + KitLayout.genesis) {
-                    let description = try JSONDecoder().decode(GenesisDescription.self, from: Data(genesisBytes))
-                    let expected = LedgerEntry.genesis(try GenesisEntry(description: description)).encoded()
-                    guard let first = records.first, first.type == .entry, first.payload == expected else {
-                        return render(.failure(LedgerFault(entryIndex: 0, code: .forkDetected,
-                                                           reason: "the coordinator serves a ledger whose genesis is not this kit's consortium")), json: json)
-                    }
-                }
+                if let fault = try genesisMismatch(records, kitPath: kitPath) { return render(.failure(fault), json: json) }
                 let dataset = try datasetPath.map { path -> [UInt8] in
                     guard let bytes = try DurableFile.read(path) else { throw ApiaryError(.notFound, "cannot read the dataset file \(path)") }
                     return bytes
                 }
-                return render(LedgerVerifier.verify(records: records, dataset: dataset), json: json)
+                return render(LedgerVerifier.verify(records: records, dataset: dataset), records: records, kitChecked: true, json: json)
             } catch let error as ApiaryError {
                 return render(.failure(LedgerFault(entryIndex: nil, code: error.code, reason: error.reason)), json: json)
             } catch {
@@ -92,18 +86,65 @@ public enum VerifyCommand {
             }
         }
         guard let ledgerPath else { return usageError("--ledger PATH is required") }
-        return render(LedgerVerifier.verify(path: ledgerPath, datasetPath: datasetPath), json: json)
+        let records: [LedgerRecord]
+        do {
+            records = try LedgerStore.readForVerification(path: ledgerPath)
+        } catch {
+            return render(.failure(error), json: json)
+        }
+        do {
+            if let kitPath, let fault = try genesisMismatch(records, kitPath: kitPath) { return render(.failure(fault), json: json) }
+        } catch let error as ApiaryError {
+            return render(.failure(LedgerFault(entryIndex: nil, code: error.code, reason: error.reason)), json: json)
+        } catch {
+            return render(.failure(LedgerFault(entryIndex: nil, code: .io, reason: "\(error)")), json: json)
+        }
+        var dataset: [UInt8]?
+        if let datasetPath {
+            guard let bytes = FileManager.default.contents(atPath: datasetPath) else {
+                return render(.failure(LedgerFault(entryIndex: nil, code: .io, reason: "cannot read the dataset file \(datasetPath)")), json: json)
+            }
+            dataset = [UInt8](bytes)
+        }
+        return render(LedgerVerifier.verify(records: records, dataset: dataset), records: records, kitChecked: kitPath != nil, json: json)
+    }
+
+    /// A fault if the ledger does not begin with the genesis entry of the kit's genesis.json.
+    /// Why: every signature in a ledger is checked against keys its own genesis declares, so a
+    /// ledger forged end to end with other keys verifies; only the kit, received at the key
+    /// ceremony, anchors it to this consortium.
+    static func genesisMismatch(_ records: [LedgerRecord], kitPath: String) throws -> LedgerFault? {
+        let file = kitPath + "/" + KitLayout.genesis
+        guard let genesisBytes = try DurableFile.read(file) else {
+            throw ApiaryError(.notFound, "the kit \(kitPath) has no \(KitLayout.genesis) to check the ledger's genesis against")
+        }
+        let description = try JSONDecoder().decode(GenesisDescription.self, from: Data(genesisBytes))
+        let expected = LedgerEntry.genesis(try GenesisEntry(description: description)).encoded()
+        guard let first = records.first, first.type == .entry, first.payload == expected else {
+            return LedgerFault(entryIndex: 0, code: .forkDetected,
+                               reason: "the ledger's genesis is not the one in \(file) (another consortium, or a ledger forged with other keys)")
+        }
+        return nil
+    }
+
+    /// SHA-256 of the genesis entry's encoding, for comparing by hand when no kit was given.
+    static func genesisDigest(_ records: [LedgerRecord]) -> String? {
+        guard let first = records.first, first.type == .entry else { return nil }
+        return SHA256.hash(first.payload).hexString
     }
 
     private static func usageError(_ message: String) -> (output: String, exitCode: Int32) {
         ("error: \(message)\n\n\(usage)", 2)
     }
 
-    private static func render(_ result: Result<LedgerVerificationReport, LedgerFault>, json: Bool) -> (output: String, exitCode: Int32) {
+    private static func render(_ result: Result<LedgerVerificationReport, LedgerFault>, records: [LedgerRecord] = [], kitChecked: Bool = false,
+                               json: Bool) -> (output: String, exitCode: Int32) {
         switch result {
         case .success(let report):
+            let digest = genesisDigest(records) ?? ""
             if json {
                 var object: [String: Any] = [
+                    "genesis_sha256": digest, "genesis_checked_against_kit": kitChecked,
                     "verified": true, "entries": report.entryCount, "tree_size": Int(report.head.size), "root": report.head.root.hexString,
                     "signed_heads": report.signedHeadCount, "coordinator_heads": report.coordinatorHeadCount,
                     "cosignatures": report.cosignatureCount, "update_signatures": report.updateSignatureCount,
@@ -124,6 +165,8 @@ public enum VerifyCommand {
             if let dataset = report.dataset {
                 lines.append("dataset '\(dataset.datasetId)' matches its publication entry \(dataset.entryIndex)")
             }
+            lines.append(kitChecked ? "genesis: the kit's (SHA-256 of the genesis entry \(digest))"
+                         : "genesis: NOT checked against a kit (SHA-256 of the genesis entry \(digest)); pass --kit DIR, or compare this digest with the consortium's, since a ledger forged with other keys verifies on its own")
             return (lines.joined(separator: "\n"), 0)
         case .failure(let fault):
             if json {

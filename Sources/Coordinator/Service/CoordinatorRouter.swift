@@ -4,7 +4,9 @@ import Shared
 /// Maps HTTP requests to the coordinator's engine and ledger (design brief section 9).
 ///
 /// The caller's name and role come from its certificate (`PeerIdentity`), never from the
-/// request. Every refusal is a 4xx with a JSON reason and changes nothing.
+/// request; beyond /healthz the certificate must name this consortium and, for agents and
+/// researchers, a current member with that role on the ledger (else 403). Every refusal is a
+/// 4xx with a JSON reason and changes nothing.
 ///
 /// | method | path | role | what |
 /// |---|---|---|---|
@@ -45,6 +47,7 @@ public struct CoordinatorRouter: HTTPHandler {
             guard request.method == "GET" || request.method == "HEAD" else { return notAllowed(request) }
             return .text(200, "ok\n")
         }
+        if let refusal = admissionRefusal(peer) { return refusal }
         if route.matches("metrics") {
             guard request.method == "GET" else { return notAllowed(request) }
             return .text(200, metrics.render(engine: engine), contentType: "text/plain; version=0.0.4; charset=utf-8")
@@ -81,7 +84,12 @@ public struct CoordinatorRouter: HTTPHandler {
             guard request.method == "POST" else { return notAllowed(request) }
             guard peer.role == .agent else { return forbidden(peer, "only agents decline rounds") }
             guard let round = UInt64(captured[0]) else { return .error(400, "round id '\(captured[0])' is not a number") }
-            let reason = (try? ProtocolJSON.decode(DeclineRequest.self, from: request.body, what: "decline"))?.reason ?? "no reason given"
+            let reason: String
+            do {
+                reason = request.body.isEmpty ? "no reason given" : try ProtocolJSON.decode(DeclineRequest.self, from: request.body, what: "decline").reason
+            } catch {
+                return .error(400, "\(error)")
+            }
             do {
                 try engine.decline(round: round, agent: peer.name, reason: String(reason.prefix(500)))
                 return .json(200, "{\"status\": \"recorded\"}")
@@ -197,6 +205,27 @@ public struct CoordinatorRouter: HTTPHandler {
     private func json<T: Encodable>(_ status: Int, _ value: T) -> HTTPResponse {
         guard let bytes = try? ProtocolJSON.encode(value) else { return .error(500, "could not encode the response") }
         return HTTPResponse(status: status, headers: HTTPHeaders([("Content-Type", "application/json")]), body: bytes)
+    }
+
+    /// Who may use the API beyond /healthz: a certificate for this consortium (subject O) and,
+    /// for agents and researchers, a current member of the ledger with that role. Why: the CA's
+    /// signature alone also covers a certificate issued by mistake or one of a removed member,
+    /// and such a caller must not receive tasks, candidates or datasets.
+    private func admissionRefusal(_ peer: PeerIdentity) -> HTTPResponse? {
+        guard let ledger else { return nil }
+        let consortium = ledger.genesis.consortiumName
+        guard peer.consortium == consortium else {
+            return forbidden(peer, "your certificate is for consortium '\(peer.consortium)', this coordinator serves '\(consortium)'")
+        }
+        let memberRole: MemberRole? = switch peer.role {
+        case .agent: .institution
+        case .researcher: .researcher
+        case .coordinator: nil
+        }
+        if let memberRole, ledger.appender.state.members[peer.name]?.role != memberRole {
+            return forbidden(peer, "'\(peer.name)' is not a current \(memberRole.name) member on the consortium's ledger")
+        }
+        return nil
     }
 
     private func forbidden(_ peer: PeerIdentity, _ reason: String) -> HTTPResponse {

@@ -32,8 +32,12 @@ public enum ProtocolJSON {
     /// Encodes a message.
     public static func encode<T: Encodable>(_ value: T) throws -> [UInt8] { [UInt8](try encoder().encode(value)) }
 
-    /// Decodes a message, turning decoding failures into a readable `ApiaryError`.
+    /// Decodes a message, turning decoding failures into a readable `ApiaryError`. A key given
+    /// twice in one object is refused: Foundation would keep one of the values silently.
     public static func decode<T: Decodable>(_ type: T.Type, from bytes: [UInt8], what: String) throws -> T {
+        if let duplicate = JSONDuplicateKeys.first(in: bytes) {
+            throw ApiaryError(.invalidEncoding, "malformed \(what): field \"\(duplicate.key)\" is given twice (line \(duplicate.line))")
+        }
         do {
             return try decoder().decode(type, from: Data(bytes))
         } catch let error as DecodingError {

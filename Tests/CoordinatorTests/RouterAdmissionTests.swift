@@ -1,0 +1,67 @@
+import Foundation
+import Testing
+@testable import CoordinatorKit
+import Shared
+
+/// A CA-signed certificate is not enough: the router admits only this consortium's
+/// certificates and, for agents and researchers, current members of the ledger with that role.
+/// Malformed protocol bodies are refused and change nothing.
+@Suite("Coordinator router: who is admitted, and strict request bodies")
+struct RouterAdmissionTests {
+    func peer(_ name: String, _ role: PeerIdentity.Role, consortium: String = "test") -> PeerIdentity {
+        PeerIdentity(name: name, role: role, consortium: consortium, fingerprint: String(repeating: "0", count: 64))
+    }
+
+    @Test("non-members, other consortia and wrong member roles get 403; members and /healthz are served")
+    func admission() throws {
+        let fixture = try EngineFixture()
+        defer { try? FileManager.default.removeItem(atPath: fixture.directory) }
+        try FileManager.default.createDirectory(atPath: fixture.directory, withIntermediateDirectories: true)
+        let engine = try fixture.engine()
+        try engine.openRound(try fixture.task())
+        // The genesis has institutions bank-a and bank-b and researcher reader.
+        let ledger = try LedgerService(path: fixture.directory + "/ledger.apl", description: try LedgerServiceTests.genesis(),
+                                       coordinatorId: "coordinator", key: try LedgerServiceTests.key("coordinator"))
+        let router = CoordinatorRouter(engine: engine, metrics: CoordinatorMetrics(server: nil), ledger: ledger)
+        func send(_ peer: PeerIdentity, _ method: String, _ target: String) throws -> HTTPResponse {
+            try InMemoryTransport(handler: router, peer: peer).send(HTTPRequest(method: method, target: target))
+        }
+
+        #expect(try send(peer("bank-a", .agent), "GET", "/v1/tasks/next?wait=0").status == 200)
+        let stranger = try send(peer("mallory", .agent), "GET", "/v1/tasks/next?wait=0")
+        #expect(stranger.status == 403 && stranger.bodyText.contains("'mallory' is not a current institution member"))
+        let foreign = try send(peer("bank-a", .agent, consortium: "Other Consortium"), "GET", "/v1/tasks/next?wait=0")
+        #expect(foreign.status == 403 && foreign.bodyText.contains("consortium 'Other Consortium'"))
+        // A researcher's name in an agent certificate, and the reverse, are refused too.
+        #expect(try send(peer("reader", .agent), "GET", "/v1/rounds/current").status == 403)
+        #expect(try send(peer("bank-a", .researcher), "GET", "/v1/rounds/current").status == 403)
+        #expect(try send(peer("reader", .researcher), "GET", "/v1/rounds/current").status == 200)
+        #expect(try send(peer("lurker", .researcher), "GET", "/metrics").status == 403)
+        #expect(try send(peer("lurker", .researcher), "GET", "/dashboard").status == 403)
+        // Liveness stays open to any certificate the CA signed.
+        #expect(try send(peer("mallory", .agent, consortium: "Other"), "GET", "/healthz").status == 200)
+        // The refused stranger left no trace in the round.
+        let round = try ProtocolJSON.decode(RoundState.self, from: try send(peer("reader", .researcher), "GET", "/v1/rounds/current").body, what: "round")
+        #expect(round.refusals["mallory"] == nil)
+    }
+
+    @Test("a decline with a malformed body is refused with 400 and records nothing; an empty body is a decline without reason")
+    func strictDecline() throws {
+        let fixture = try EngineFixture()
+        defer { try? FileManager.default.removeItem(atPath: fixture.directory) }
+        let engine = try fixture.engine()
+        try engine.openRound(try fixture.task())
+        let router = CoordinatorRouter(engine: engine, metrics: CoordinatorMetrics(server: nil))
+        let agent = InMemoryTransport(handler: router, peer: peer("bank-a", .agent))
+        for body in ["{\"reason\": [not json", "{\"reason\": \"a\", \"reason\": \"b\"}", "{\"reason\": 5}", "[]"] {
+            let response = try agent.send(HTTPRequest(method: "POST", target: "/v1/rounds/1/decline", body: Array(body.utf8)))
+            #expect(response.status == 400, "body \(body): \(response.status) \(response.bodyText)")
+        }
+        let deep = String(repeating: "[", count: 100_000)
+        #expect(try agent.send(HTTPRequest(method: "POST", target: "/v1/rounds/1/decline", body: Array(deep.utf8))).status == 400)
+        #expect(engine.currentRound?.refusals.isEmpty == true)
+
+        #expect(try agent.send(HTTPRequest(method: "POST", target: "/v1/rounds/1/decline")).status == 200)
+        #expect(engine.currentRound?.refusals["bank-a"] == "no reason given")
+    }
+}
