@@ -28,6 +28,9 @@ struct RouterAdmissionTests {
         }
 
         #expect(try send(peer("bank-a", .agent), "GET", "/v1/tasks/next?wait=0").status == 200)
+        for wait in ["0x10", "-1", "nan", "inf", "1e400", "soon"] {
+            #expect(try send(peer("bank-a", .agent), "GET", "/v1/tasks/next?wait=\(wait)").status == 400, "wait=\(wait)")
+        }
         let stranger = try send(peer("mallory", .agent), "GET", "/v1/tasks/next?wait=0")
         #expect(stranger.status == 403 && stranger.bodyText.contains("'mallory' is not a current institution member"))
         let foreign = try send(peer("bank-a", .agent, consortium: "Other Consortium"), "GET", "/v1/tasks/next?wait=0")

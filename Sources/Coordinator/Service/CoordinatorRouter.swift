@@ -64,7 +64,11 @@ public struct CoordinatorRouter: HTTPHandler {
         if route.matches("v1/tasks/next") {
             guard request.method == "GET" else { return notAllowed(request) }
             guard peer.role == .agent else { return forbidden(peer, "only agents poll for tasks") }
-            let wait = Double(request.query["wait"] ?? "0") ?? 0
+            // Decimal seconds only (Double("0x10") would be 16); the engine caps the wait at 60 s.
+            let waitText = request.query["wait"] ?? "0"
+            guard let wait = DecimalNumber.parse(waitText), wait >= 0 else {
+                return .error(400, "wait=\(waitText.prefix(40)) is not a non-negative decimal number of seconds")
+            }
             return json(200, engine.nextTask(for: peer.name, wait: wait))
         }
         if let captured = route.match("v1/rounds/*/updates") {
