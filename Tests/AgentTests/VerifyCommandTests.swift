@@ -30,6 +30,21 @@ struct VerifyCommandTests {
         #expect(object?["entries"] as? Int == 7)
     }
 
+    @Test("--datasheet checks the datasheet against its publication's hash; an edited one fails; it needs --dataset")
+    func datasheet() throws {
+        let (ledger, dataset) = try ledgerFile()
+        let sheet = (ledger as NSString).deletingLastPathComponent + "/datasheet.json"
+        try DurableFile.write(Array("datasheet".utf8), to: sheet)  // the fixture publishes SHA-256("datasheet")
+        let good = VerifyCommand.run(["--ledger", ledger, "--dataset", dataset, "--datasheet", sheet])
+        #expect(good.exitCode == 0 && good.output.contains("and so does its datasheet"), "\(good.output)")
+        let unchecked = VerifyCommand.run(["--ledger", ledger, "--dataset", dataset])
+        #expect(unchecked.output.contains("datasheet not checked"))
+        try DurableFile.write(Array("datasheet, edited".utf8), to: sheet)
+        let edited = VerifyCommand.run(["--ledger", ledger, "--dataset", dataset, "--datasheet", sheet])
+        #expect(edited.exitCode == 1 && edited.output.contains("the datasheet's SHA-256"), "\(edited.output)")
+        #expect(VerifyCommand.run(["--ledger", ledger, "--datasheet", sheet]).exitCode == 2)
+    }
+
     @Test("without --kit the output says the genesis was not checked; a kit of another consortium fails it; a kit without genesis.json is an error")
     func genesisAnchor() throws {
         let (ledger, _) = try ledgerFile()

@@ -24,17 +24,17 @@ struct EngineFixture {
     let directory: String
     let t0 = Date(timeIntervalSince1970: 1_800_000_000)
 
-    init() throws {
-        directory = FileManager.default.temporaryDirectory.appendingPathComponent("apiary-engine-\(UUID().uuidString)").path
+    init(directory: String? = nil) throws {
+        self.directory = directory ?? FileManager.default.temporaryDirectory.appendingPathComponent("apiary-engine-\(UUID().uuidString)").path
     }
 
-    func engine(now: Date? = nil) throws -> CoordinatorEngine {
+    func engine(now: Date? = nil, applier: any RoundApplier = RecordingApplier()) throws -> CoordinatorEngine {
         let keys = Dictionary(uniqueKeysWithValues: Self.agents.map { ($0, Self.ledgerKey($0).publicKey) })
         let policy = CoordinatorEngine.Policy(agentKeys: keys, committeeSeats: Self.seats, quorum: 2,
                                               collectionSeconds: 60, failAfterSeconds: 600, decryptionTimeout: 60)
         let fixed = now ?? t0
         return try CoordinatorEngine(policy: policy, thresholdKey: Self.dealing.publicKey, store: try RoundStore(root: directory),
-                                     applier: RecordingApplier(), clock: { fixed })
+                                     applier: applier, clock: { fixed })
     }
 
     func task(round: UInt64 = 1) throws -> UpdateTask {
@@ -61,6 +61,21 @@ struct EngineFixture {
         let body = PaillierKeyCodec.encode(ciphertexts, key: Self.publicKey)
         let signature = try Self.ledgerKey(agent).signature(for: ContributionRecord.signedMessage(roundId: round, updateHash: SHA256.hash(body)))
         return (body, signature.hexString)
+    }
+}
+
+/// Copies the state directory the moment a round is applied: the disk as a process killed
+/// between choosing the partials and saving the applied round would leave it.
+final class SnapshotApplier: RoundApplier, @unchecked Sendable {
+    let source: String
+    let snapshot: String
+    init(source: String, snapshot: String) {
+        self.source = source
+        self.snapshot = snapshot
+    }
+    func apply(round: RoundState, task: UpdateTask, sums: [Int64]) throws -> (modelHash: String, next: UpdateTask?) {
+        if !FileManager.default.fileExists(atPath: snapshot) { try FileManager.default.copyItem(atPath: source, toPath: snapshot) }
+        return try RecordingApplier().apply(round: round, task: task, sums: sums)
     }
 }
 
@@ -190,5 +205,40 @@ struct CoordinatorDecryptionTests {
         try restarted.completeRound(ledgerIndex: 4)
         #expect(restarted.currentRound?.stage == .committed)
         #expect(restarted.currentRound?.ledgerIndex == 4)
+    }
+
+    @Test("killed after the t-th valid partial was recorded but before the applied round was saved, a restart combines and applies")
+    func restartBetweenCombineAndApplied() throws {
+        let fixture = try EngineFixture()
+        let snapshot = fixture.directory + "-snapshot"
+        defer {
+            try? FileManager.default.removeItem(atPath: fixture.directory)
+            try? FileManager.default.removeItem(atPath: snapshot)
+        }
+        let engine = try fixture.engine(applier: SnapshotApplier(source: fixture.directory, snapshot: snapshot))
+        try engine.openRound(try fixture.task())
+        var expected = [Int64](repeating: 0, count: 60)
+        for (index, agent) in EngineFixture.agents.enumerated() {
+            let values = (0..<60).map { Int64(($0 * 11 + index * 307) % 1_009) - 500 }
+            for i in 0..<60 { expected[i] += values[i] }
+            let update = try fixture.packedUpdate(agent, values: values)
+            _ = try engine.submitUpdate(round: 1, agent: agent, body: update.body, signatureHex: update.signature)
+        }
+        let decrypt = try #require(engine.nextTask(for: "bank-a", wait: 0).decrypt)
+        let aggregate = try PaillierKeyCodec.decodeVector(try #require(try engine.store.aggregate(round: 1)), key: EngineFixture.publicKey)
+        for agent in ["bank-a", "bank-b"] {
+            let partial = try EngineFixture.share(agent).partiallyDecrypt(aggregate, context: try decrypt.context(), threads: 1)
+            _ = try engine.submitPartial(round: 1, party: agent, body: try ThresholdKeyCodec.encode(partial, key: EngineFixture.dealing.publicKey))
+        }
+        #expect(engine.currentRound?.stage == .applied)
+
+        // The snapshot: both partials recorded, the combination chosen, the round not applied.
+        let stopped = try #require(try RoundStore(root: snapshot).current()?.state)
+        #expect(stopped.stage == .decrypting && stopped.combinedParties == ["bank-a", "bank-b"])
+        let restarted = try EngineFixture(directory: snapshot).engine()
+        #expect(restarted.currentRound?.stage == .applied)
+        #expect(restarted.lastSums == expected)
+        try restarted.completeRound(ledgerIndex: 2)
+        #expect(restarted.currentRound?.stage == .committed)
     }
 }

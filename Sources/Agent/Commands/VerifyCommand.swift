@@ -8,8 +8,8 @@ import Shared
 public enum VerifyCommand {
     /// The `--help` text.
     public static let usage = """
-        Usage: apiary-agent verify --ledger PATH [--kit DIR] [--dataset FILE.csv] [--json]
-               apiary-agent verify --coordinator URL --kit DIR [--dataset FILE.csv] [--json]
+        Usage: apiary-agent verify --ledger PATH [--kit DIR] [--dataset FILE.csv [--datasheet FILE.json]] [--json]
+               apiary-agent verify --coordinator URL --kit DIR [--dataset FILE.csv [--datasheet FILE.json]] [--json]
 
         Verifies a ledger: file checksums, entry encodings, the Merkle tree, every signed tree
         head (coordinator's and co-signatures) and update signature, finality (entries not yet
@@ -25,6 +25,8 @@ public enum VerifyCommand {
                                both forms; without it the output says the genesis was not
                                checked); with --coordinator also the certificate to connect with
           --dataset FILE.csv   also verify this dataset file against its publication entry
+          --datasheet FILE     with --dataset: also check the datasheet (JSON) against the hash
+                               its publication entry records
           --json               print the result as JSON
           --help               show this help
 
@@ -38,6 +40,7 @@ public enum VerifyCommand {
         var coordinatorURL: String?
         var kitPath: String?
         var datasetPath: String?
+        var datasheetPath: String?
         var json = false
         var remaining = arguments[...]
         func value(for flag: String) -> String? {
@@ -55,6 +58,9 @@ public enum VerifyCommand {
             case "--dataset":
                 guard let path = value(for: argument) else { return usageError("--dataset needs a file") }
                 datasetPath = path
+            case "--datasheet":
+                guard let path = value(for: argument) else { return usageError("--datasheet needs a file") }
+                datasheetPath = path
             case "--coordinator":
                 guard let url = value(for: argument) else { return usageError("--coordinator needs a URL") }
                 coordinatorURL = url
@@ -66,6 +72,18 @@ public enum VerifyCommand {
             }
         }
         if ledgerPath != nil && coordinatorURL != nil { return usageError("give either --ledger or --coordinator, not both") }
+        if datasheetPath != nil && datasetPath == nil { return usageError("--datasheet needs --dataset (the CSV it describes)") }
+        let datasheet: [UInt8]?
+        do {
+            datasheet = try datasheetPath.map { path -> [UInt8] in
+                guard let bytes = try DurableFile.read(path) else { throw ApiaryError(.notFound, "cannot read the datasheet file \(path)") }
+                return bytes
+            }
+        } catch let error as ApiaryError {
+            return render(.failure(LedgerFault(entryIndex: nil, code: error.code, reason: error.reason)), json: json)
+        } catch {
+            return render(.failure(LedgerFault(entryIndex: nil, code: .io, reason: "\(error)")), json: json)
+        }
         if let coordinatorURL {
             guard let kitPath else { return usageError("--coordinator needs --kit DIR (the credentials to connect with)") }
             do {
@@ -78,7 +96,8 @@ public enum VerifyCommand {
                     guard let bytes = try DurableFile.read(path) else { throw ApiaryError(.notFound, "cannot read the dataset file \(path)") }
                     return bytes
                 }
-                return render(LedgerVerifier.verify(records: records, dataset: dataset), records: records, kitChecked: true, json: json)
+                return render(LedgerVerifier.verify(records: records, dataset: dataset, datasheet: datasheet), records: records, kitChecked: true,
+                              datasheetChecked: datasheet != nil, json: json)
             } catch let error as ApiaryError {
                 return render(.failure(LedgerFault(entryIndex: nil, code: error.code, reason: error.reason)), json: json)
             } catch {
@@ -106,7 +125,8 @@ public enum VerifyCommand {
             }
             dataset = [UInt8](bytes)
         }
-        return render(LedgerVerifier.verify(records: records, dataset: dataset), records: records, kitChecked: kitPath != nil, json: json)
+        return render(LedgerVerifier.verify(records: records, dataset: dataset, datasheet: datasheet), records: records, kitChecked: kitPath != nil,
+                      datasheetChecked: datasheet != nil, json: json)
     }
 
     /// A fault if the ledger does not begin with the genesis entry of the kit's genesis.json.
@@ -138,7 +158,7 @@ public enum VerifyCommand {
     }
 
     private static func render(_ result: Result<LedgerVerificationReport, LedgerFault>, records: [LedgerRecord] = [], kitChecked: Bool = false,
-                               json: Bool) -> (output: String, exitCode: Int32) {
+                               datasheetChecked: Bool = false, json: Bool) -> (output: String, exitCode: Int32) {
         switch result {
         case .success(let report):
             let digest = genesisDigest(records) ?? ""
@@ -153,7 +173,7 @@ public enum VerifyCommand {
                     "burned_credits": report.burnedCredits, "balances": report.balances,
                 ]
                 if let dataset = report.dataset {
-                    object["dataset"] = ["entry_index": dataset.entryIndex, "dataset_id": dataset.datasetId]
+                    object["dataset"] = ["entry_index": dataset.entryIndex, "dataset_id": dataset.datasetId, "datasheet_checked": datasheetChecked]
                 }
                 return (jsonText(object), 0)
             }
@@ -163,7 +183,8 @@ public enum VerifyCommand {
             lines.append(report.pendingEntries.isEmpty ? "all entries final"
                          : "not yet final (awaiting signed heads): entries \(ranges(report.pendingEntries))")
             if let dataset = report.dataset {
-                lines.append("dataset '\(dataset.datasetId)' matches its publication entry \(dataset.entryIndex)")
+                lines.append("dataset '\(dataset.datasetId)' matches its publication entry \(dataset.entryIndex)"
+                             + (datasheetChecked ? ", and so does its datasheet" : " (datasheet not checked: pass --datasheet FILE)"))
             }
             lines.append(kitChecked ? "genesis: the kit's (SHA-256 of the genesis entry \(digest))"
                          : "genesis: NOT checked against a kit (SHA-256 of the genesis entry \(digest)); pass --kit DIR, or compare this digest with the consortium's, since a ledger forged with other keys verifies on its own")

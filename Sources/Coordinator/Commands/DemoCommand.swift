@@ -165,10 +165,13 @@ final class Demo {
         try store.append(contentsOf: ledgerRecords)
         say("verifying the dataset against the ledger with apiary-agent verify")
         let verify = try capture(binaries + "/apiary-agent", ["verify", "--coordinator", url, "--kit", out + "/kits/researchers/\(researcher)",
-                                                               "--dataset", results + "/synthetic.csv", "--json"])
+                                                               "--dataset", results + "/synthetic.csv", "--datasheet", results + "/datasheet.json", "--json"])
         let verification = (try? JSONSerialization.jsonObject(with: Data(verify.output.utf8)) as? [String: Any]) ?? [:]
         let verified = verify.status == 0 && verification["verified"] as? Bool == true
-        say(verified ? "verified: the dataset matches its final publication entry" : "VERIFICATION FAILED: \(verify.output)")
+            && verification["genesis_checked_against_kit"] as? Bool == true
+            && (verification["dataset"] as? [String: Any])?["datasheet_checked"] as? Bool == true
+        say(verified ? "verified: the dataset and its datasheet match their final publication entry, under the kit's genesis"
+                     : "VERIFICATION FAILED: \(verify.output)")
 
         // 6. Summary: rounds, each institution's own accountant, quality on the public test split.
         stopAll()
@@ -198,7 +201,7 @@ final class Demo {
             "  verified against the ledger    : \(verified ? "yes" : "NO")",
             "  dataset    \(results)/synthetic.csv",
             "  datasheet  \(results)/datasheet.md and datasheet.json",
-            "  ledger     \(ledgerPath) (apiary-agent verify --ledger \(ledgerPath) --dataset \(results)/synthetic.csv)",
+            "  ledger     \(ledgerPath) (apiary-agent verify --ledger \(ledgerPath) --kit \(out)/kits/researchers/\(researcher) --dataset \(results)/synthetic.csv --datasheet \(results)/datasheet.json)",
             "  logs       \(out)/logs",
         ]
         FileHandle.standardError.write(Data((lines.joined(separator: "\n") + "\n").utf8))

@@ -81,6 +81,11 @@ public final class CoordinatorEngine: @unchecked Sendable {
             }
             Log.info("round.resumed", ["round": String(state.id), "stage": state.stage.rawValue,
                                        "updates": String(state.submissions.count)])
+            // Stopped after choosing the partials to combine but before the applied round was
+            // saved: the choice is on disk, so combine again (the applier skips a round it applied).
+            if state.stage == .decrypting, !state.combinedParties.isEmpty {
+                combineLocked(state.combinedParties)
+            }
         }
     }
 

@@ -122,6 +122,12 @@ public final class CoordinatorServer: @unchecked Sendable {
             try engine.completeRound(ledgerIndex: UInt64(index))
             metrics.recordRoundOutcome("committed")
             engine.notifyAgents()
+        case .committed?:
+            // Committed but no next round open: after a restart between the commit and the next
+            // round's opening (the engine keeps that task in memory only). Finished runs give nil.
+            guard let round, let task = try run.nextTask(roundId: round.id + 1) else { break }
+            Log.info("round.next_after_restart", ["committed_round": String(round.id), "next_round": String(task.roundId)])
+            try engine.openRound(task)
         case .failed?:
             // The same generator step is issued again as a new round (the history did not change).
             guard let round, let task = try run.nextTask(roundId: round.id + 1) else { return }

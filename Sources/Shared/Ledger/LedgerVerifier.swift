@@ -60,7 +60,8 @@ public enum LedgerVerifier {
     }
 
     /// Verifies ledger records (as read from a file) and optionally a dataset file's bytes.
-    public static func verify(records: [LedgerRecord], dataset: [UInt8]? = nil) -> Result<LedgerVerificationReport, LedgerFault> {
+    /// `datasheet`, given with `dataset`, must be the bytes whose SHA-256 the publication records.
+    public static func verify(records: [LedgerRecord], dataset: [UInt8]? = nil, datasheet: [UInt8]? = nil) -> Result<LedgerVerificationReport, LedgerFault> {
         let signatures = SignatureBatch()
         let (replay, replayFault) = Self.replay(records, signatures: signatures)
         // Whichever of the rules' and the signatures' failures concerns the earlier entry is
@@ -78,7 +79,7 @@ public enum LedgerVerifier {
             latestCoordinatorHead: latest, pendingEntries: replay.finality.pendingEntries, balances: replay.state.balances,
             mintedCredits: replay.state.mintedCredits, burnedCredits: replay.state.burnedCredits, dataset: nil)
         if let dataset {
-            switch verifyDataset(dataset, replay: replay) {
+            switch verifyDataset(dataset, datasheet: datasheet, replay: replay) {
             case .success(let found): report.dataset = found
             case .failure(let fault): return .failure(fault)
             }
@@ -89,7 +90,7 @@ public enum LedgerVerifier {
     /// Checks a dataset file against its publication entry: the file's SHA-256 and size, the
     /// entry's finality, its inclusion under the coordinator's latest signed head, and its
     /// epsilon and contributors against its rounds (re-checked so the report stands on its own).
-    static func verifyDataset(_ bytes: [UInt8], replay: LedgerReplay) -> Result<(entryIndex: Int, datasetId: String), LedgerFault> {
+    static func verifyDataset(_ bytes: [UInt8], datasheet: [UInt8]? = nil, replay: LedgerReplay) -> Result<(entryIndex: Int, datasetId: String), LedgerFault> {
         let ledger = replay.ledger
         let state = replay.state
         let digest = SHA256.hash(bytes)
@@ -104,6 +105,9 @@ public enum LedgerVerifier {
         }
         guard publication.csvSize == UInt64(bytes.count) else {
             return failure("the file has \(bytes.count) bytes, the publication says \(publication.csvSize)")
+        }
+        if let datasheet, SHA256.hash(datasheet) != publication.datasheetHash {
+            return failure("the datasheet's SHA-256 \(SHA256.hash(datasheet).hexString) is not the published \(publication.datasheetHash.hexString) (an edited or another dataset's datasheet)")
         }
         guard replay.finality.isFinal(index), let head = replay.latestCoordinatorHead, head.head.size > UInt64(index) else {
             return failure("the publication entry is not final yet (it needs the coordinator's and t institutions' signatures on heads covering it)")
