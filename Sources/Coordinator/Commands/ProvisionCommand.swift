@@ -31,6 +31,8 @@ public enum ProvisionCommand {
       --coordinator-host HOST  DNS name or IP address of the coordinator (repeatable)
       --researchers r1,r2      researcher names, comma-separated
       --key-bits N             Paillier modulus size: 2048 (default), 3072, 4096
+      --insecure-test-key      allow smaller keys (512 to 2047 bits) for tests and trials;
+                               never for a consortium's real data
       --ca DIR                 (add-institution) the ca/ folder of the ceremony
     """
 
@@ -38,12 +40,19 @@ public enum ProvisionCommand {
     public static func run(_ arguments: [String], progress: (String) -> Void = ProvisionCommand.standardError) throws -> String {
         if CommandLineOptions.wantsHelp(arguments) { return usage }
         if arguments.first == "add-institution" { return try addInstitution(Array(arguments.dropFirst()), progress: progress) }
-        let options = try CommandLineOptions(arguments, valued: ["consortium", "institutions", "threshold", "out", "coordinator-host", "researchers", "key-bits"], flags: [])
+        let options = try CommandLineOptions(arguments, valued: ["consortium", "institutions", "threshold", "out", "coordinator-host", "researchers", "key-bits"], flags: ["insecure-test-key"])
         guard options.positional.isEmpty else {
             throw ApiaryError(.invalidArgument, "unexpected argument '\(options.positional[0])'; see --help")
         }
         guard let threshold = try options.int("threshold") else {
             throw ApiaryError(.invalidArgument, "missing required option --threshold")
+        }
+        let keyBits = try options.int("key-bits", default: PaillierParameters.defaultModulusBits)!
+        if ![2048, 3072, 4096].contains(keyBits) {
+            guard options.has("insecure-test-key"), (512..<2048).contains(keyBits) else {
+                throw ApiaryError(.invalidArgument, "--key-bits \(keyBits): a consortium key has 2048, 3072 or 4096 bits (keys of 512 to 2047 bits need --insecure-test-key, for tests only)")
+            }
+            progress("warning: a \(keyBits)-bit Paillier key is for tests only; it does not protect real data")
         }
         let request = try ProvisioningRequest(
             consortium: try options.required("consortium"),
@@ -51,7 +60,7 @@ public enum ProvisionCommand {
             researchers: options.string("researchers").map(list) ?? [],
             threshold: threshold,
             coordinatorHosts: options.strings("coordinator-host"),
-            keyBits: try options.int("key-bits", default: PaillierParameters.defaultModulusBits)!)
+            keyBits: keyBits)
         let summary = try ConsortiumProvisioner.provision(request, outputDirectory: try options.required("out"), progress: progress)
         let genesis = summary.genesis
         return """

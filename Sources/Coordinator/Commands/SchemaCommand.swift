@@ -6,13 +6,17 @@ import Shared
 public enum SchemaCommand {
     /// Usage text.
     public static let usage = """
-        usage: apiary-coordinator schema infer FILE.csv [--target COL] [--bins K] [--positive CATEGORY]
+        usage: apiary-coordinator schema infer FILE.csv [--target COL] [--positive CATEGORY] [--bins K]
+                                               [--width-bins W] [--drop COL]...
                apiary-coordinator schema check SCHEMA.json
 
         infer   prints a draft schema (JSON) drafted from FILE.csv: column types, categories,
                 bounds rounded outward and about K quantile bin edges (default 16). It reads the
                 data it is given: run it on a public or dummy sample, not on private data, and
                 review the draft (widen bounds to known ranges) before the consortium adopts it.
+                A text column with more than 50 distinct values, over half its rows (an
+                identifier, free text, a date as text), is refused: the schema would publish its
+                values. Leave such columns out with --drop.
         check   validates a schema file and prints a one-line summary.
 
         options:
@@ -21,6 +25,8 @@ public enum SchemaCommand {
           --bins K              target number of bins per numeric column (2...200)
           --width-bins W        no bin spans more than 1/W of the column's range (1 = no limit;
                                 default 10)
+          --drop COL            leave the column out of the schema (repeatable); agents ignore
+                                CSV columns the schema does not name
           -h, --help            this text
         """
 
@@ -28,7 +34,7 @@ public enum SchemaCommand {
     public static func run(_ arguments: [String]) throws -> String {
         if CommandLineOptions.wantsHelp(arguments) || arguments.isEmpty { return usage }
         let subcommand = arguments[0]
-        let options = try CommandLineOptions(Array(arguments.dropFirst()), valued: ["target", "bins", "width-bins", "positive"], flags: [])
+        let options = try CommandLineOptions(Array(arguments.dropFirst()), valued: ["target", "bins", "width-bins", "positive", "drop"], flags: [])
         switch subcommand {
         case "infer":
             guard options.positional.count == 1 else {
@@ -37,6 +43,7 @@ public enum SchemaCommand {
             var inference = SchemaInference()
             inference.binCount = try options.int("bins", default: 16, in: 2...200)!
             inference.widthBins = try options.int("width-bins", default: 10, in: 1...200)!
+            inference.dropped = Set(options.strings("drop"))
             var schema = try inference.infer(path: options.positional[0], target: options.string("target"))
             if let positive = options.string("positive") {
                 schema.positiveCategory = positive

@@ -68,7 +68,10 @@ public struct MarginalSetQuery: Sendable, Codable, Equatable {
             _ = try MarginalCounter(cardinalities: cardinalities(schema: schema), columns: marginal)
         }
         guard outputCount(schema: schema) <= maxCells else {
-            throw ApiaryError(.outOfRange, "the marginals have \(outputCount(schema: schema)) cells, above the limit \(maxCells)")
+            // Name the widest columns: a column of hundreds of categories is the usual cause.
+            let widths = cardinalities(schema: schema)
+            let widest = zip(schema.columns, widths).sorted { $0.1 > $1.1 }.prefix(3).map { "'\($0.0.name)' (\($0.1))" }
+            throw ApiaryError(.outOfRange, "the marginals have \(outputCount(schema: schema)) cells, above the limit \(maxCells); the columns with the most categories or bins: \(widest.joined(separator: ", ")): merge categories or bins of those, or leave a column out")
         }
     }
 

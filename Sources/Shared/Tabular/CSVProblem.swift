@@ -27,12 +27,14 @@ public enum CSVProblem: Sendable, Equatable, CustomStringConvertible {
     case outOfBounds(lower: Double, upper: Double)
     /// A missing value in a column whose policy rejects them.
     case missingValue
+    /// The header is one field containing another separator (a semicolon- or tab-separated export).
+    case notCommaSeparated(separator: String)
 
     /// A short human description (no cell content).
     public var description: String {
         switch self {
         case .emptyFile: return "empty file: no header line"
-        case .invalidUTF8: return "invalid UTF-8"
+        case .invalidUTF8: return "invalid UTF-8 (files must be UTF-8; convert a Latin-1 or Windows export with iconv -f WINDOWS-1252 -t UTF-8)"
         case .unterminatedQuote: return "unterminated quoted field (runs to the end of the file)"
         case .characterAfterClosingQuote: return "unexpected character after a closing quote"
         case .quoteInUnquotedField: return "quote inside an unquoted field (quote the whole field and double the quote)"
@@ -44,15 +46,23 @@ public enum CSVProblem: Sendable, Equatable, CustomStringConvertible {
         case .notAnInteger: return "not a whole number in an integer column"
         case .outOfBounds(let lower, let upper): return "number out of bounds [\(Self.format(lower)), \(Self.format(upper))]"
         case .missingValue: return "missing value in a column that rejects them"
+        case .notCommaSeparated(let separator):
+            return "the header is a single field containing '\(separator == "\t" ? "\\t" : separator)': files must be comma-separated (RFC 4180); export the table with commas"
         }
     }
 
     /// Whether the problem makes the whole file unusable whatever the bad-row policy.
     public var isFatalForFile: Bool {
         switch self {
-        case .emptyFile, .unterminatedQuote, .missingColumn, .duplicateHeader: return true
+        case .emptyFile, .unterminatedQuote, .missingColumn, .duplicateHeader, .notCommaSeparated: return true
         default: return false
         }
+    }
+
+    /// `.notCommaSeparated` when a header of one field holds a semicolon, tab or bar.
+    static func separatorProblem(header: [String]) -> CSVProblem? {
+        guard header.count == 1 else { return nil }
+        return [";", "\t", "|"].first { header[0].contains($0) }.map { .notCommaSeparated(separator: $0) }
     }
 
     static func format(_ x: Double) -> String {

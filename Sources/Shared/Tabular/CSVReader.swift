@@ -87,6 +87,11 @@ public struct CSVReader: Sendable {
         mutating func finish() throws -> CSVReadResult {
             for record in decoder.finish() { try handle(record) }
             guard header != nil else { throw CSVIssue(file: file, line: 1, column: nil, problem: .emptyFile).error }
+            // Every row skipped is a file that does not fit the schema, not a file with bad rows:
+            // going on would contribute nothing but noise under this institution's name.
+            if rowsSeen > 0, skipped == rowsSeen, let first = issues.first {
+                throw ApiaryError(.invalidData, "\(file): all \(rowsSeen) rows were skipped as bad rows, the first at \(first.description); check that the file is the table the schema describes")
+            }
             return CSVReadResult(table: table, rowsSeen: rowsSeen, skippedRows: skipped, issues: issues)
         }
 
@@ -126,6 +131,9 @@ public struct CSVReader: Sendable {
         }
 
         private mutating func readHeader(_ record: CSVRecord) throws {
+            if let problem = CSVProblem.separatorProblem(header: record.fields) {
+                throw CSVIssue(file: file, line: record.line, column: nil, problem: problem).error
+            }
             var seen: [String: Int] = [:]
             for (position, name) in record.fields.enumerated() {
                 if seen[name] != nil, reader.schema.index(of: name) != nil {

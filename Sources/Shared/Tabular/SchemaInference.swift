@@ -27,6 +27,8 @@ public struct SchemaInference: Sendable {
     public var maxIntegerCategories: Int
     /// Cell texts read as missing.
     public var missingTokens: [String]
+    /// Columns of the sample to leave out of the schema (agents ignore CSV columns it does not name).
+    public var dropped: Set<String> = []
     /// A target with more distinct values than this is refused, and so is a column that would be
     /// drafted as text with more categories than this though nearly all of them are numbers.
     public static let maximumTargetClasses = 50
@@ -55,6 +57,9 @@ public struct SchemaInference: Sendable {
             throw CSVIssue(file: name, line: problem.line, column: problem.column, problem: problem.problem).error
         }
         let header = headerRecord.fields
+        if let problem = CSVProblem.separatorProblem(header: header) {
+            throw CSVIssue(file: name, line: headerRecord.line, column: nil, problem: problem).error
+        }
         var named = Set<String>()
         for (position, column) in header.enumerated() where !named.insert(column).inserted {
             throw CSVIssue(file: name, line: headerRecord.line, column: position + 1, problem: .duplicateHeader(name: column)).error
@@ -75,14 +80,33 @@ public struct SchemaInference: Sendable {
         if let target, !header.contains(target) {
             throw ApiaryError(.invalidArgument, "target '\(target)' is not a column of \(name)")
         }
-        let columns = try header.enumerated().map { index, columnName in
+        if let target, dropped.contains(target) {
+            throw ApiaryError(.invalidArgument, "target '\(target)' cannot also be dropped")
+        }
+        for column in dropped where !header.contains(column) {
+            throw ApiaryError(.invalidArgument, "--drop '\(column)' is not a column of \(name)")
+        }
+        let columns = try header.enumerated().filter { !dropped.contains($0.element) }.map { index, columnName in
             let column = try inferColumn(name: columnName, cells: cells[index], forceCategorical: columnName == target)
             try Self.refuseStrayText(in: column, cells: cells[index], lines: lines, file: name, position: index + 1)
+            if columnName != target {
+                let present = cells[index].filter { !missingTokens.contains($0) }.count
+                try Self.refuseIdentifierLike(column, presentCount: present, file: name, position: index + 1)
+            }
             return column
         }
         let schema = TableSchema(columns: columns, target: target, missingTokens: missingTokens)
         try schema.validate()
         return schema
+    }
+
+    /// A text column with more than `maximumTargetClasses` distinct values that are also more
+    /// than half its values: an identifier, free text or a date written as text. Why refuse: a
+    /// schema is public and lists every category, so the draft would publish the real values,
+    /// and the generator would copy them into synthetic rows.
+    static func refuseIdentifierLike(_ column: ColumnSchema, presentCount present: Int, file: String, position: Int) throws {
+        guard let categories = column.kind.categories, categories.count > maximumTargetClasses, 2 * categories.count > present else { return }
+        throw ApiaryError(.invalidArgument, "\(file), column \(position) ('\(column.name)'): \(categories.count) distinct values in \(present) rows, so it looks like an identifier, free text or a date written as text; a schema lists every category publicly and synthetic rows would repeat the real values. Leave it out (--drop '\(column.name)'; agents ignore CSV columns the schema does not name) or recode it (a date as a number of days or a year, text as a few categories), then draft again")
     }
 
     /// A column drafted as categorical with more than `maximumTargetClasses` categories although

@@ -80,6 +80,10 @@ struct CSVReaderBadInputTests {
         #expect(Self.failure(Array("kind,score\n".utf8), policy: .skip).contains("missing column 'age'"))
         #expect(Self.failure(Array("kind,age,score\n\"a,1,1\n".utf8), policy: .skip).contains("unterminated"))
         #expect(Self.failure([], policy: .skip).contains("empty file"))
+        // A file whose every row is bad does not fit the schema: refused, not read as no rows.
+        let allBad = Self.failure(Array("kind,age,score\nzz,30,0.5\na,17,0.5\n".utf8), policy: .skip)
+        #expect(allBad.contains("site.csv: all 2 rows were skipped as bad rows, the first at site.csv:2:1"), "\(allBad)")
+        #expect(try Self.read("kind,age,score\n", policy: .skip).table.rowCount == 0)  // a header alone is not an error here
         // Reject policy stops at the first bad row.
         #expect(Self.failure(Array(text.utf8)).hasPrefix("site.csv:3:1"))
     }
