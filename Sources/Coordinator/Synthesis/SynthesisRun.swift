@@ -227,6 +227,9 @@ public final class SynthesisRun: RoundApplier, @unchecked Sendable {
                     modelHash = SHA256.hash(try ProtocolJSON.encode(fitted)).hexString
                     let model = fitted.model
                     let rows = max(1, Int(model.estimatedRecords.rounded()))
+                    if let warning = NoiseDominanceCheck.warning(releases: next.records, schema: schema, estimatedRecords: model.estimatedRecords) {
+                        Log.warning("dataset.noise_dominates", ["dataset": id, "reason": warning])
+                    }
                     let csv = CSVWriter.encode(model.sample(rows: rows, using: SystemRandom()))
                     if next.plan.releases.contains(where: { $0.name == QualityScoreQuery.release }) {
                         // Written before the state names it, so a restart finds the same candidate.

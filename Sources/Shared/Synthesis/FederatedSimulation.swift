@@ -156,6 +156,9 @@ public struct FederatedSimulation: Sendable {
         let synthetic = fitted.sample(rows: rowCount, using: random(institution: n, round: 0))
         lap("fit+sample")
         progress("sampled \(rowCount) synthetic rows with \(generator.name)")
+        if let warning = NoiseDominanceCheck.warning(releases: records, schema: schema, estimatedRecords: fitted.estimatedRecords) {
+            progress("warning: \(warning)")
+        }
 
         let csvPath = config.outputDirectory + "/synthetic.csv"
         let csvBytes = CSVWriter.encode(synthetic)
