@@ -457,6 +457,7 @@ final class CoordinatorMeter: @unchecked Sendable {
 struct MeteredRouter: HTTPHandler {
     let router: CoordinatorRouter
     let meter: CoordinatorMeter
+    var routes: [RouteDeclaration] { router.routes }
     func handle(_ request: HTTPRequest, peer: PeerIdentity) -> HTTPResponse {
         guard meter.isEnabled else { return router.handle(request, peer: peer) }
         let start = RoundBench.processCPU()

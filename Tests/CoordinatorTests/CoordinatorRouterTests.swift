@@ -56,4 +56,21 @@ struct CoordinatorRouterTests {
         let current = try researcher.send(HTTPRequest(method: "GET", target: "/v1/rounds/current"))
         #expect(try ProtocolJSON.decode(RoundState.self, from: current.body, what: "round").refusals["clinic-c"] == "budget")
     }
+
+    @Test("the declared route table matches the methods the router serves (no 405 for a declared method, 405 for the other)")
+    func routeTableMatchesRouter() throws {
+        let fixture = try EngineFixture()
+        defer { try? FileManager.default.removeItem(atPath: fixture.directory) }
+        let router = CoordinatorRouter(engine: try fixture.engine(), metrics: CoordinatorMetrics(server: nil))
+        let agent = peer("bank-a", .agent)
+        // Ledger and dataset routes answer 404 without a ledger; the rest are checked here.
+        for declaration in CoordinatorRouter.routeTable where !declaration.pattern.hasPrefix("v1/ledger") && !declaration.pattern.hasPrefix("v1/datasets") {
+            let path = "/" + declaration.pattern.replacingOccurrences(of: "*", with: "1")
+            let declared = router.handle(HTTPRequest(method: declaration.method, target: path), peer: agent)
+            #expect(declared.status != 405, "\(declaration.method) \(path)")
+            let other = declaration.method == "GET" ? "POST" : "GET"
+            guard CoordinatorRouter.routeTable.declaration(method: other, route: Route(path: path)) == nil else { continue }
+            #expect(router.handle(HTTPRequest(method: other, target: path), peer: agent).status == 405, "\(other) \(path)")
+        }
+    }
 }

@@ -50,6 +50,10 @@ public final class CoordinatorMetrics: @unchecked Sendable {
         metric("apiary_http_requests_total", "counter", "HTTP requests served.", [("", Double(http["requests"] ?? 0))])
         metric("apiary_http_rejected_requests_total", "counter", "Requests answered with 4xx/5xx.", [("", Double(http["rejected_requests"] ?? 0))])
         metric("apiary_http_handshake_failures_total", "counter", "TLS handshakes that failed.", [("", Double(http["handshake_failures"] ?? 0))])
+        metric("apiary_http_connections_refused_total", "counter", "Connections closed at accept (connection or handshake cap, or stopping).",
+               [("", Double(http["connections_refused"] ?? 0))])
+        metric("apiary_http_connections_timed_out_total", "counter", "Handshakes and requests that missed their deadline.",
+               [("", Double(http["connections_timed_out"] ?? 0))])
         metric("apiary_http_bytes_received_total", "counter", "Bytes received.", [("", Double(http["bytes_in"] ?? 0))])
         metric("apiary_http_bytes_sent_total", "counter", "Bytes sent.", [("", Double(http["bytes_out"] ?? 0))])
         return lines.joined(separator: "\n") + "\n"

@@ -41,6 +41,23 @@ public struct CoordinatorRouter: HTTPHandler {
         self.candidates = candidates
     }
 
+    /// The table above for the HTTP server (HEAD, `Allow`, and the body limit and role applied
+    /// before a body is read); `handle` still checks method and role itself.
+    public static let routeTable: [RouteDeclaration] = [
+        .get("healthz"), .get("metrics"), .get("dashboard"), .get("v1/tasks/next"),
+        .post("v1/rounds/*/updates", roles: [.agent], bodyLimit: .upload),
+        .post("v1/rounds/*/decline", roles: [.agent]),
+        .post("v1/rounds/*/partials", roles: [.agent], bodyLimit: .upload),
+        .get("v1/rounds/*/updates/*"), .get("v1/rounds/*/partials/*"), .get("v1/candidates/*"),
+        .get("v1/datasets"), .get("v1/datasets/*"), .post("v1/datasets/*/licence", roles: [.researcher]),
+        .get("v1/datasets/*/synthetic.csv"), .get("v1/datasets/*/datasheet.json"), .get("v1/datasets/*/datasheet.md"),
+        .get("v1/ledger/head"), .get("v1/ledger/entries"), .get("v1/ledger/proofs/inclusion"), .get("v1/ledger/proofs/consistency"),
+        .post("v1/ledger/cosignatures", roles: [.agent]),
+        .get("v1/rounds/*/aggregate"), .get("v1/rounds/current"),
+    ]
+
+    public var routes: [RouteDeclaration] { Self.routeTable }
+
     public func handle(_ request: HTTPRequest, peer: PeerIdentity) -> HTTPResponse {
         let route = Route(request)
         if route.matches("healthz") {

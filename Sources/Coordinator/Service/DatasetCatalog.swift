@@ -99,33 +99,10 @@ public struct DatasetCatalog: Sendable {
                 "failures": body.failures, "rounds": body.rounds.map { Int($0) }]
     }
 
-    /// Serves `bytes` whole or the single byte range asked for (RFC 9110 section 14).
+    /// Serves `bytes` whole or the single byte range asked for (RFC 9110 section 14; `ByteRange`).
     static func ranged(_ bytes: [UInt8], request: HTTPRequest, contentType: String, name: String) -> HTTPResponse {
-        var headers = HTTPHeaders([("Content-Type", contentType), ("Accept-Ranges", "bytes"),
-                                   ("Content-Disposition", "attachment; filename=\"\(name)\"")])
-        guard let range = request.headers["Range"] else { return HTTPResponse(status: 200, headers: headers, body: bytes) }
-        let total = bytes.count
-        guard range.hasPrefix("bytes="), !range.contains(","), let dash = range.firstIndex(of: "-") else {
-            headers.add("Content-Range", "bytes */\(total)")
-            return HTTPResponse(status: 416, headers: headers, body: Array("only one range of the form bytes=a-b is supported\n".utf8))
-        }
-        let first = range[range.index(range.startIndex, offsetBy: 6)..<dash]
-        let last = range[range.index(after: dash)...]
-        var start: Int, end: Int
-        if first.isEmpty, let suffix = Int(last), suffix > 0 {
-            start = max(0, total - suffix); end = total - 1
-        } else if let a = Int(first), a >= 0 {
-            start = a; end = last.isEmpty ? total - 1 : (Int(last) ?? -1)
-            end = min(end, total - 1)
-        } else {
-            start = 1; end = 0
-        }
-        guard start <= end, start < total else {
-            headers.add("Content-Range", "bytes */\(total)")
-            return HTTPResponse(status: 416, headers: headers, body: Array("range not satisfiable for \(total) bytes\n".utf8))
-        }
-        headers.add("Content-Range", "bytes \(start)-\(end)/\(total)")
-        return HTTPResponse(status: 206, headers: headers, body: Array(bytes[start...end]))
+        ByteRange.response(serving: bytes, request: request, headers: HTTPHeaders([("Content-Type", contentType),
+                                                                                  ("Content-Disposition", "attachment; filename=\"\(name)\"")]))
     }
 
     private func json(_ object: [String: Any]) -> HTTPResponse {

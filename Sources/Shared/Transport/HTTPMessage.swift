@@ -71,23 +71,57 @@ public struct HTTPRequest: Sendable, Equatable {
         return result
     }
 
-    /// Whether the client asked to keep the connection open (HTTP/1.1 default: yes).
-    public var keepAlive: Bool { headers["Connection"]?.lowercased() != "close" }
+    /// The options of every Connection field, lowercased: a comma-separated list of tokens
+    /// (RFC 9110 section 7.6.1), so `Connection: TE, close` holds "te" and "close".
+    public var connectionOptions: Set<String> {
+        Set(headers.values("Connection").flatMap { $0.split(separator: ",") }
+            .map { $0.trimmingCharacters(in: [" ", "\t"]).lowercased() }.filter { !$0.isEmpty })
+    }
 
-    static func percentDecode(_ text: String) -> String {
+    /// Whether the client asked to keep the connection open (HTTP/1.1 default: yes; the parser
+    /// adds "close" to an HTTP/1.0 request without "keep-alive").
+    public var keepAlive: Bool { !connectionOptions.contains("close") }
+
+    /// The path's segments, each percent-decoded once after splitting on "/" (so "%2F" stays
+    /// inside its segment and `/%68ealthz` is `/healthz`); nil for a malformed escape, an
+    /// encoded NUL, or a segment that is or decodes to "." or ".." (no traversal, no aliases).
+    public static func decodedPathSegments(_ path: String) -> [String]? {
+        var segments: [String] = []
+        for raw in path.split(separator: "/", omittingEmptySubsequences: true) {
+            guard let segment = decodePercentEscapes(raw.utf8), !segment.contains("\0"), segment != ".", segment != ".." else { return nil }
+            segments.append(segment)
+        }
+        return segments
+    }
+
+    /// `text` with each "%XX" replaced by its byte; nil if a "%" is not followed by two hex digits.
+    static func decodePercentEscapes<Bytes: Collection>(_ text: Bytes) -> String? where Bytes.Element == UInt8 {
         var bytes: [UInt8] = []
-        var iterator = Array(text.utf8).makeIterator()
+        var iterator = text.makeIterator()
         while let byte = iterator.next() {
-            if byte == UInt8(ascii: "%"), let high = iterator.next(), let low = iterator.next(),
-               let value = UInt8(String(decoding: [high, low], as: UTF8.self), radix: 16) {
-                bytes.append(value)
-            } else if byte == UInt8(ascii: "+") {
-                bytes.append(UInt8(ascii: " "))
-            } else {
+            guard byte == UInt8(ascii: "%") else {
                 bytes.append(byte)
+                continue
             }
+            guard let high = iterator.next().flatMap(hexValue), let low = iterator.next().flatMap(hexValue) else { return nil }
+            bytes.append(high << 4 | low)
         }
         return String(decoding: bytes, as: UTF8.self)
+    }
+
+    private static func hexValue(_ byte: UInt8) -> UInt8? {
+        switch byte {
+        case 48...57: return byte - 48
+        case 65...70: return byte - 55
+        case 97...102: return byte - 87
+        default: return nil
+        }
+    }
+
+    /// A query component decoded: "+" is a space, "%XX" a byte (a malformed escape is kept as sent).
+    static func percentDecode(_ text: String) -> String {
+        let spaced = text.replacingOccurrences(of: "+", with: " ")
+        return decodePercentEscapes(spaced.utf8) ?? spaced
     }
 }
 
@@ -126,6 +160,12 @@ public struct HTTPResponse: Sendable, Equatable {
 
     /// The serialised response: status line, headers (Content-Length added), body.
     public func serialized(keepAlive: Bool, includeBody: Bool = true) -> [UInt8] {
+        serializedHead(keepAlive: keepAlive) + (includeBody ? body : [])
+    }
+
+    /// The status line and headers, Content-Length (of `body`) and Connection included: the
+    /// server writes a large body after it without copying the two together.
+    public func serializedHead(keepAlive: Bool) -> [UInt8] {
         var head = "HTTP/1.1 \(status) \(reasonPhrase)\r\n"
         for field in headers where field.name.lowercased() != "content-length" && field.name.lowercased() != "connection" {
             head += "\(field.name): \(field.value)\r\n"
@@ -133,7 +173,7 @@ public struct HTTPResponse: Sendable, Equatable {
         head += "Content-Length: \(body.count)\r\n"
         head += keepAlive ? "Connection: keep-alive\r\n" : "Connection: close\r\n"
         head += "\r\n"
-        return Array(head.utf8) + (includeBody ? body : [])
+        return Array(head.utf8)
     }
 }
 
@@ -155,6 +195,7 @@ public enum HTTPStatus {
         case 409: return "Conflict"
         case 411: return "Length Required"
         case 413: return "Content Too Large"
+        case 414: return "URI Too Long"
         case 416: return "Range Not Satisfiable"
         case 422: return "Unprocessable Content"
         case 429: return "Too Many Requests"

@@ -1,6 +1,14 @@
 import Foundation
 
-/// Limits and addresses of an `HTTPServer`.
+/// Limits, deadlines and addresses of an `HTTPServer`.
+///
+/// Every deadline is a total for its phase, however the peer drips its bytes (a slow peer
+/// cannot reset it by sending one byte at a time): the TLS handshake must finish within
+/// `handshakeTimeout` of the accept; a kept-alive connection may then idle for `idleTimeout`
+/// until a request's first byte; from that byte the head must be complete within
+/// `requestHeadTimeout`, and the body within `requestBodyTimeout` of the head's end. A request
+/// that misses its deadline gets 408 and the connection is closed; an idle connection, a
+/// handshake or a response the peer stops reading for `writeTimeout` is closed without one.
 public struct HTTPServerConfiguration: Sendable {
     public var host: String
     /// 0 picks a free port (read it back from `HTTPServer.port`).
@@ -8,20 +16,40 @@ public struct HTTPServerConfiguration: Sendable {
     public var limits: HTTPLimits
     /// Connections served at once; more are closed at accept and logged.
     public var maxConnections: Int
-    /// Seconds a kept-alive connection may sit idle between requests.
+    /// Connections at once that have not finished the TLS handshake; more are closed at accept.
+    /// Why: anyone can open a TCP connection, only consortium members can finish a handshake,
+    /// so unauthenticated peers must not be able to fill every slot. nil: a quarter of
+    /// `maxConnections` (at least 1).
+    public var maxHandshakingConnections: Int?
+    /// Seconds from accept to a finished TLS handshake.
+    public var handshakeTimeout: Double
+    /// Seconds a connection may sit idle after its handshake or between requests.
     public var idleTimeout: Double
-    /// Seconds allowed to receive one whole request once it has started (and for the handshake).
-    public var readTimeout: Double
+    /// Seconds from a request's first byte to the end of its head.
+    public var requestHeadTimeout: Double
+    /// Seconds from the end of a request's head to the end of its body. Why separate and long:
+    /// an upload of `limits.maxBodyBytes` must fit (300 s is 0.9 MB/s for 256 MiB).
+    public var requestBodyTimeout: Double
+    /// Seconds a response may wait for the peer to take any of its bytes.
+    public var writeTimeout: Double
 
-    public init(host: String = "127.0.0.1", port: UInt16 = 0, limits: HTTPLimits = HTTPLimits(),
-                maxConnections: Int = 256, idleTimeout: Double = 120, readTimeout: Double = 30) {
+    public init(host: String = "127.0.0.1", port: UInt16 = 0, limits: HTTPLimits = HTTPLimits(), maxConnections: Int = 256,
+                maxHandshakingConnections: Int? = nil, handshakeTimeout: Double = 10, idleTimeout: Double = 120,
+                requestHeadTimeout: Double = 30, requestBodyTimeout: Double = 300, writeTimeout: Double = 30) {
         self.host = host
         self.port = port
         self.limits = limits
         self.maxConnections = maxConnections
+        self.maxHandshakingConnections = maxHandshakingConnections
+        self.handshakeTimeout = handshakeTimeout
         self.idleTimeout = idleTimeout
-        self.readTimeout = readTimeout
+        self.requestHeadTimeout = requestHeadTimeout
+        self.requestBodyTimeout = requestBodyTimeout
+        self.writeTimeout = writeTimeout
     }
+
+    /// `maxHandshakingConnections`, or its default share of `maxConnections`.
+    public var handshakeSlots: Int { maxHandshakingConnections ?? max(1, maxConnections / 4) }
 }
 
 /// Counters for `/metrics`.
@@ -32,7 +60,8 @@ public final class HTTPServerMetrics: @unchecked Sendable {
     func add(_ name: String, _ amount: Int = 1) { lock.withLock { values[name, default: 0] += amount } }
 
     /// A snapshot of every counter: bytes_in, bytes_out, requests, rejected_requests,
-    /// handshake_failures, connections_refused, connections_open.
+    /// handshake_failures, connections_refused, connections_timed_out (handshakes and requests
+    /// that missed their deadline), connections_open.
     public var snapshot: [String: Int] { lock.withLock { values } }
 }
 
@@ -40,8 +69,12 @@ public final class HTTPServerMetrics: @unchecked Sendable {
 ///
 /// Every request reaches the handler with the peer identity from its verified certificate.
 /// Malformed or oversized requests get a 4xx with a reason, are logged, and close the
-/// connection; the server keeps serving. `stop()` refuses new connections, wakes idle ones
-/// and waits for requests in progress.
+/// connection; the server keeps serving. Deadlines and connection caps: see
+/// `HTTPServerConfiguration`. Before reading a body the server applies the route's declared
+/// limit and role (`HTTPHandler.routes`), then reads the body once into a buffer of its final
+/// size. HEAD is answered for every GET route (the handler sees GET; the body is left out), and
+/// a 405 gets an `Allow` header from the declared routes. `stop()` refuses new connections,
+/// wakes idle ones and waits for requests in progress.
 public final class HTTPServer: @unchecked Sendable {
     public let configuration: HTTPServerConfiguration
     public let metrics = HTTPServerMetrics()
@@ -50,10 +83,13 @@ public final class HTTPServer: @unchecked Sendable {
     private let lock = NSLockShim()
     private var listener: Socket?
     private var connections: [ObjectIdentifier: Socket] = [:]
-    private var busy = 0
+    private var handshaking = 0
     private var stopping = false
     private let allDone = DispatchGroup()
     public private(set) var port: UInt16 = 0
+
+    /// Responses with a body above this size are written after their head, not copied into one buffer.
+    private static let separateBodyBytes = 64 * 1024
 
     public init(configuration: HTTPServerConfiguration, tls: TLSContext, handler: any HTTPHandler) {
         precondition(tls.side == .server, "an HTTPServer needs a server-side TLS context")
@@ -96,15 +132,18 @@ public final class HTTPServer: @unchecked Sendable {
                 continue
             }
             guard let socket = accepted else { return }
-            let admitted = lock.withLock { () -> Bool in
-                guard !stopping, connections.count < configuration.maxConnections else { return false }
+            let refusal = lock.withLock { () -> String? in
+                if stopping { return "stopping" }
+                if connections.count >= configuration.maxConnections { return "connection limit \(configuration.maxConnections) reached" }
+                if handshaking >= configuration.handshakeSlots { return "\(configuration.handshakeSlots) handshakes already in progress" }
                 connections[ObjectIdentifier(socket)] = socket
+                handshaking += 1
                 allDone.enter()
-                return true
+                return nil
             }
-            guard admitted else {
+            if let refusal {
                 metrics.add("connections_refused")
-                Log.warning("http.connection_refused", ["reason": "connection limit \(configuration.maxConnections) reached or stopping"])
+                Log.warning("http.connection_refused", ["peer_address": socket.peerAddress, "reason": refusal])
                 socket.close()
                 continue
             }
@@ -122,61 +161,162 @@ public final class HTTPServer: @unchecked Sendable {
     private func serve(_ socket: Socket) {
         metrics.add("connections_open")
         defer { metrics.add("connections_open", -1) }
+        let address = socket.peerAddress
         let connection: TLSConnection
         do {
-            try socket.setTimeouts(read: configuration.readTimeout, write: configuration.readTimeout)
-            connection = try TLSConnection.accept(socket, context: context)
+            defer { lock.withLock { handshaking -= 1 } }
+            try socket.setNonBlocking()
+            connection = try TLSConnection.accept(socket, context: context, deadline: .now() + configuration.handshakeTimeout)
         } catch {
             metrics.add("handshake_failures")
-            Log.warning("http.handshake_failed", ["reason": "\(error)"])
+            let timedOut = (error as? ApiaryError)?.code == TLSConnection.deadlinePassed
+            if timedOut { metrics.add("connections_timed_out") }
+            Log.warning("http.handshake_failed", ["peer_address": address,
+                                                  "reason": timedOut ? "not complete within \(configuration.handshakeTimeout) s" : "\(error)"])
             return
         }
+        defer { connection.close() }
         guard let peer = connection.peer else { return }
         var parser = HTTPParser(kind: .request, limits: configuration.limits)
         while true {
-            // Between requests the idle timeout applies, within one the read timeout.
-            let idle = parser.bufferedByteCount == 0
-            try? socket.setTimeouts(read: idle ? configuration.idleTimeout : configuration.readTimeout,
-                                    write: configuration.readTimeout)
             let request: HTTPRequest
+            var bodyUnread = 0
             do {
-                if let ready = try parser.nextRequest() {
-                    request = ready
-                } else {
-                    let bytes = try connection.read()
-                    if bytes.isEmpty { break }
-                    metrics.add("bytes_in", bytes.count)
-                    parser.feed(bytes)
-                    continue
+                guard let (head, bodyLength) = try readHead(connection, parser: &parser) else { return }
+                bodyUnread = bodyLength
+                try checkBeforeBody(head, bodyLength: bodyLength, peer: peer)
+                if bodyLength > 0, head.headers["Expect"]?.lowercased() == "100-continue" {
+                    try connection.write(Array("HTTP/1.1 100 Continue\r\n\r\n".utf8), stallTimeout: configuration.writeTimeout)
                 }
+                guard let body = try readBody(bodyLength, connection, parser: &parser) else { return }
+                bodyUnread = 0
+                request = HTTPRequest(method: head.method, target: head.target, headers: head.headers, body: body)
             } catch let error as HTTPParseError {
                 metrics.add("rejected_requests")
                 Log.warning("http.bad_request", ["peer": peer.name, "status": String(error.status), "reason": error.reason])
-                let response = HTTPResponse.error(error.status, error.reason).serialized(keepAlive: false)
-                try? connection.write(response)
-                metrics.add("bytes_out", response.count)
-                break
+                refuse(connection, HTTPResponse.error(error.status, error.reason), unreadBody: bodyUnread)
+                return
+            } catch let error as ApiaryError where error.code == TLSConnection.deadlinePassed {
+                metrics.add("rejected_requests")
+                metrics.add("connections_timed_out")
+                Log.warning("http.request_timeout", ["peer": peer.name, "peer_address": address])
+                refuse(connection, HTTPResponse.error(408, "the request did not arrive in time (head within \(configuration.requestHeadTimeout) s of its first byte, body within \(configuration.requestBodyTimeout) s)"), unreadBody: 0)
+                return
             } catch {
-                if !idle { Log.info("http.read_ended", ["peer": peer.name, "reason": "\(error)"]) }
-                break
+                Log.info("http.read_ended", ["peer": peer.name, "reason": "\(error)"])
+                return
             }
-            let started = DispatchTime.now()
-            lock.withLock { busy += 1 }
-            var response = handler.handle(request, peer: peer)
-            lock.withLock { busy -= 1 }
-            if response.status >= 400 { metrics.add("rejected_requests") }
-            metrics.add("requests")
-            let keepAlive = request.keepAlive && !lock.withLock { stopping }
-            if response.headers["Cache-Control"] == nil { response.headers.add("Cache-Control", "no-store") }
-            let bytes = response.serialized(keepAlive: keepAlive, includeBody: request.method != "HEAD")
-            let milliseconds = Double(DispatchTime.now().uptimeNanoseconds - started.uptimeNanoseconds) / 1e6
-            Log.debug("http.request", ["peer": peer.name, "role": peer.role.rawValue, "method": request.method,
-                                       "path": request.path, "status": String(response.status),
-                                       "ms": String(format: "%.1f", milliseconds)])
-            do { try connection.write(bytes) } catch { break }
-            metrics.add("bytes_out", bytes.count)
-            if !keepAlive { break }
+            guard respond(to: request, peer: peer, connection: connection) else { return }
         }
-        connection.close()
+    }
+
+    /// The next request head, or nil when the peer closed or idled out between requests.
+    /// Throws `deadlinePassed` when a started head is not complete in time.
+    private func readHead(_ connection: TLSConnection, parser: inout HTTPParser) throws -> (HTTPRequest, Int)? {
+        // Pipelined bytes already buffered count as the next request's first byte.
+        var headDeadline: DispatchTime? = parser.bufferedByteCount > 0 ? .now() + configuration.requestHeadTimeout : nil
+        while true {
+            if let ready = try parser.nextRequestHead() { return ready }
+            let bytes: [UInt8]
+            do {
+                bytes = try connection.read(deadline: headDeadline ?? .now() + configuration.idleTimeout)
+            } catch let error as ApiaryError where error.code == TLSConnection.deadlinePassed && headDeadline == nil {
+                return nil
+            }
+            if bytes.isEmpty { return nil }
+            metrics.add("bytes_in", bytes.count)
+            if headDeadline == nil { headDeadline = .now() + configuration.requestHeadTimeout }
+            parser.feed(bytes)
+        }
+    }
+
+    /// Refuses, from the head alone, a body over the route's limit (413) or a caller whose role
+    /// the route does not admit (403).
+    private func checkBeforeBody(_ head: HTTPRequest, bodyLength: Int, peer: PeerIdentity) throws(HTTPParseError) {
+        let method = head.method == "HEAD" ? "GET" : head.method
+        let declaration = handler.routes.declaration(method: method, route: Route(head))
+        if let roles = declaration?.roles, !roles.contains(peer.role) {
+            let names = roles.map(\.rawValue).sorted().joined(separator: " or ")
+            throw HTTPParseError(status: 403, reason: "only \(names) certificates may \(method) \(head.path); your certificate's role is \(peer.role.rawValue)")
+        }
+        let limits = configuration.limits
+        let limit = declaration?.maxBodyBytes(limits) ?? min(limits.defaultBodyBytes, limits.maxBodyBytes)
+        if bodyLength > limit {
+            throw HTTPParseError(status: 413, reason: "body of \(bodyLength) bytes exceeds the limit of \(limit) for \(method) \(head.path)")
+        }
+    }
+
+    /// Reads a body of `length` bytes straight into its final buffer (the part already
+    /// buffered by the parser first); nil if the peer closed before it was complete.
+    private func readBody(_ length: Int, _ connection: TLSConnection, parser: inout HTTPParser) throws -> [UInt8]? {
+        guard length > 0 else { return [] }
+        let deadline = DispatchTime.now() + configuration.requestBodyTimeout
+        var closedEarly = false
+        let body = try [UInt8](unsafeUninitializedCapacity: length) { buffer, count in
+            let raw = UnsafeMutableRawBufferPointer(buffer)
+            count = parser.takeBuffered(into: raw)
+            while count < length {
+                let received = try connection.read(into: UnsafeMutableRawBufferPointer(rebasing: raw[count..<min(length, count + 64 * 1024)]),
+                                                   deadline: deadline)
+                if received == 0 {
+                    closedEarly = true
+                    return
+                }
+                metrics.add("bytes_in", received)
+                count += received
+            }
+        }
+        return closedEarly ? nil : body
+    }
+
+    /// Handles one request and writes its response; false when the connection is to be closed.
+    private func respond(to request: HTTPRequest, peer: PeerIdentity, connection: TLSConnection) -> Bool {
+        let started = DispatchTime.now()
+        let isHead = request.method == "HEAD"
+        var routed = request
+        if isHead { routed.method = "GET" }
+        var response = handler.handle(routed, peer: peer)
+        if response.status == 405, response.headers["Allow"] == nil {
+            let allowed = handler.routes.allowedMethods(route: Route(request))
+            if !allowed.isEmpty { response.headers.add("Allow", allowed.joined(separator: ", ")) }
+        }
+        if response.status >= 400 { metrics.add("rejected_requests") }
+        metrics.add("requests")
+        let keepAlive = request.keepAlive && !lock.withLock { stopping }
+        if response.headers["Cache-Control"] == nil { response.headers.add("Cache-Control", "no-store") }
+        let head = response.serializedHead(keepAlive: keepAlive)
+        let milliseconds = Double(DispatchTime.now().uptimeNanoseconds - started.uptimeNanoseconds) / 1e6
+        Log.debug("http.request", ["peer": peer.name, "role": peer.role.rawValue, "method": request.method,
+                                   "path": request.path, "status": String(response.status),
+                                   "ms": String(format: "%.1f", milliseconds)])
+        do {
+            if isHead {
+                try connection.write(head, stallTimeout: configuration.writeTimeout)
+            } else if response.body.count > Self.separateBodyBytes {
+                try connection.write(head, stallTimeout: configuration.writeTimeout)
+                try connection.write(response.body, stallTimeout: configuration.writeTimeout)
+            } else {
+                try connection.write(head + response.body, stallTimeout: configuration.writeTimeout)
+            }
+        } catch {
+            return false
+        }
+        metrics.add("bytes_out", head.count + (isHead ? 0 : response.body.count))
+        return keepAlive
+    }
+
+    /// Sends a refusal and, before the connection closes, reads and drops up to `unreadBody`
+    /// bytes (at most the standard body limit, for at most a second, until a 0.2 s pause). Why:
+    /// closing a socket with unread bytes sends a TCP reset, which can destroy the refusal
+    /// before the peer reads it.
+    private func refuse(_ connection: TLSConnection, _ response: HTTPResponse, unreadBody: Int) {
+        let bytes = response.serialized(keepAlive: false)
+        guard (try? connection.write(bytes, stallTimeout: configuration.writeTimeout)) != nil else { return }
+        metrics.add("bytes_out", bytes.count)
+        var left = min(unreadBody, configuration.limits.defaultBodyBytes)
+        let end = DispatchTime.now() + 1
+        while left > 0, let chunk = try? connection.read(maximum: min(left, 64 * 1024), deadline: min(end, .now() + 0.2)), !chunk.isEmpty {
+            left -= chunk.count
+        }
     }
 }

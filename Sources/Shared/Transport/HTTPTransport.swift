@@ -2,6 +2,14 @@
 /// server calls `handle` from one thread per connection.
 public protocol HTTPHandler: Sendable {
     func handle(_ request: HTTPRequest, peer: PeerIdentity) -> HTTPResponse
+
+    /// The endpoints `handle` serves, for the server's checks before the handler runs (see
+    /// `RouteDeclaration`). Empty by default: every route then gets the standard body limit.
+    var routes: [RouteDeclaration] { get }
+}
+
+extension HTTPHandler {
+    public var routes: [RouteDeclaration] { [] }
 }
 
 /// Sends requests to one server and returns its responses: `HTTPSClient` over mutual TLS,

@@ -105,6 +105,46 @@ public final class Socket: @unchecked Sendable {
         }
     }
 
+    /// The remote address as "a.b.c.d:port" (getpeername), for logs; "unknown" if unavailable.
+    public var peerAddress: String {
+        var address = sockaddr_in()
+        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+        let found = withUnsafeMutablePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getpeername(descriptor, $0, &length) }
+        }
+        guard found == 0 else { return "unknown" }
+        var text = [CChar](repeating: 0, count: Int(INET_ADDRSTRLEN))
+        guard inet_ntop(AF_INET, &address.sin_addr, &text, socklen_t(text.count)) != nil else { return "unknown" }
+        return "\(String(cString: text)):\(UInt16(bigEndian: address.sin_port))"
+    }
+
+    /// Puts the descriptor in non-blocking mode (fcntl O_NONBLOCK): calls return EAGAIN instead
+    /// of waiting, and `wait(for:until:)` bounds every wait by a deadline.
+    public func setNonBlocking() throws {
+        let flags = fcntl(descriptor, F_GETFL)
+        guard flags >= 0, fcntl(descriptor, F_SETFL, flags | O_NONBLOCK) == 0 else { throw Self.systemError("fcntl") }
+    }
+
+    /// What `wait(for:until:)` waits for.
+    public enum Readiness: Sendable { case readable, writable }
+
+    /// Waits (poll) until the socket is readable or writable, or `deadline` passes; returns false
+    /// on the deadline. A shut-down or failed socket counts as ready: the next call reports it.
+    public func wait(for readiness: Readiness, until deadline: DispatchTime) throws -> Bool {
+        var request = pollfd(fd: descriptor, events: Int16(readiness == .readable ? POLLIN : POLLOUT), revents: 0)
+        while true {
+            let now = DispatchTime.now().uptimeNanoseconds
+            guard deadline.uptimeNanoseconds > now else { return false }
+            // Round up so a wait never ends a fraction of a millisecond before its deadline.
+            let milliseconds = Int32(min((deadline.uptimeNanoseconds - now + 999_999) / 1_000_000, UInt64(Int32.max)))
+            let ready = poll(&request, 1, milliseconds)
+            if ready > 0 { return true }
+            if ready == 0 { continue }
+            if errno == EINTR { continue }
+            throw Self.systemError("poll")
+        }
+    }
+
     /// Stops reads and writes (wakes a thread blocked in accept or read) without closing.
     public func shutdown() {
         lock.withLock { if descriptor >= 0 { _ = Glibc.shutdown(descriptor, Int32(SHUT_RDWR)) } }
