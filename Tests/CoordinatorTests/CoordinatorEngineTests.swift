@@ -57,6 +57,18 @@ struct EngineFixture {
         return try signed(agent, try plaintexts.map { try Self.publicKey.encrypt($0) }, round: round)
     }
 
+    /// Every agent submits a packed update of round 1 with value(agent index, slot); returns the sums.
+    func submitPackedUpdates(to engine: CoordinatorEngine, value: (Int, Int) -> Int64) throws -> [Int64] {
+        var expected = [Int64](repeating: 0, count: 60)
+        for (index, agent) in Self.agents.enumerated() {
+            let values = (0..<60).map { value(index, $0) }
+            for i in 0..<60 { expected[i] += values[i] }
+            let update = try packedUpdate(agent, values: values)
+            _ = try engine.submitUpdate(round: 1, agent: agent, body: update.body, signatureHex: update.signature)
+        }
+        return expected
+    }
+
     func signed(_ agent: String, _ ciphertexts: [PaillierCiphertext], round: UInt64) throws -> (body: [UInt8], signature: String) {
         let body = PaillierKeyCodec.encode(ciphertexts, key: Self.publicKey)
         let signature = try Self.ledgerKey(agent).signature(for: ContributionRecord.signedMessage(roundId: round, updateHash: SHA256.hash(body)))
@@ -165,13 +177,7 @@ struct CoordinatorDecryptionTests {
         defer { try? FileManager.default.removeItem(atPath: fixture.directory) }
         let engine = try fixture.engine()
         try engine.openRound(try fixture.task())
-        var expected = [Int64](repeating: 0, count: 60)
-        for (index, agent) in EngineFixture.agents.enumerated() {
-            let values = (0..<60).map { Int64(($0 * 37 + index * 1_001) % 4_001) - 2_000 }
-            for i in 0..<60 { expected[i] += values[i] }
-            let update = try fixture.packedUpdate(agent, values: values)
-            _ = try engine.submitUpdate(round: 1, agent: agent, body: update.body, signatureHex: update.signature)
-        }
+        let expected = try fixture.submitPackedUpdates(to: engine) { index, i in Int64((i * 37 + index * 1_001) % 4_001) - 2_000 }
         let state = try #require(engine.currentRound)
         #expect(state.stage == .decrypting)
         let task = engine.nextTask(for: "bank-b", wait: 0)
@@ -217,13 +223,7 @@ struct CoordinatorDecryptionTests {
         }
         let engine = try fixture.engine(applier: SnapshotApplier(source: fixture.directory, snapshot: snapshot))
         try engine.openRound(try fixture.task())
-        var expected = [Int64](repeating: 0, count: 60)
-        for (index, agent) in EngineFixture.agents.enumerated() {
-            let values = (0..<60).map { Int64(($0 * 11 + index * 307) % 1_009) - 500 }
-            for i in 0..<60 { expected[i] += values[i] }
-            let update = try fixture.packedUpdate(agent, values: values)
-            _ = try engine.submitUpdate(round: 1, agent: agent, body: update.body, signatureHex: update.signature)
-        }
+        let expected = try fixture.submitPackedUpdates(to: engine) { index, i in Int64((i * 11 + index * 307) % 1_009) - 500 }
         let decrypt = try #require(engine.nextTask(for: "bank-a", wait: 0).decrypt)
         let aggregate = try PaillierKeyCodec.decodeVector(try #require(try engine.store.aggregate(round: 1)), key: EngineFixture.publicKey)
         for agent in ["bank-a", "bank-b"] {
