@@ -44,11 +44,44 @@ extension ProcessConsortium.Suites {
                                                                        "--dataset", folder + "/synthetic.csv"], allowFailure: true)
             #expect(verify.contains("verified:") && verify.contains("genesis: the kit's"), "\(verify)")
         }
+
+        @Test("coordinator killed the moment round 1 leaves decryption (applied, or committed before round 2 opens): the run still finishes")
+        func killAfterDecryption() throws {
+            let institutions = ["hospital-a", "hospital-b", "clinic-c"]
+            let consortium = try ProcessConsortium(consortium: "crash-late", institutions: institutions)
+            defer { consortium.tearDown() }
+            let out = consortium.out
+            var coordinator = try consortium.coordinator(exitWhenFinished: false)
+            let agents = try institutions.map { try consortium.agent($0) }
+            _ = agents
+            // Poll finely: the applied and committed stages last milliseconds before round 2 opens.
+            let roundState = out + "/state/coordinator/rounds/rounds/1/state.json"
+            var stage = ""
+            let deadline = Date().addingTimeInterval(90)
+            while Date() < deadline {
+                if let bytes = try? DurableFile.read(roundState),
+                   let probe = try? ProtocolJSON.decode(RoundStateProbe.self, from: bytes, what: "state"),
+                   ["applied", "committed"].contains(probe.stage ?? "") {
+                    stage = probe.stage ?? ""
+                    break
+                }
+                Thread.sleep(forTimeInterval: 0.002)
+            }
+            #expect(!stage.isEmpty, "round 1 never reached applied or committed")
+            consortium.kill9(coordinator)
+            coordinator = try consortium.coordinator(exitWhenFinished: true)
+            try consortium.waitFor("the run to finish after a restart in stage \(stage)", seconds: 120) { !coordinator.isRunning }
+            #expect(coordinator.terminationStatus == 0)
+            let snapshot = try LedgerSnapshot.load(path: out + "/state/coordinator/ledger.apl")
+            #expect(snapshot.pendingEntries.isEmpty)
+            #expect(snapshot.state.datasets.count == 1)
+        }
     }
 }
 
 /// The part of a round snapshot this test reads.
 struct RoundStateProbe: Decodable {
     let submissions: [String: Submission]
+    let stage: String?
     struct Submission: Decodable { let agent: String }
 }
