@@ -17,9 +17,11 @@ struct LogSumEstimate {
     }
 
     /// Bounds on exp(value) that hold for the true value (exp's own rounding, under an ulp,
-    /// is absorbed by a relative 1e-14).
+    /// is absorbed by a relative 1e-14). The upper bound never goes below 2^-1000: exp
+    /// underflows to subnormals or 0 for a true value that is still positive, and an upper bound
+    /// of 0 would decide "U >= p" for a U whose leading bits are all 0.
     var exponentialBounds: (lower: Double, upper: Double) {
-        (exp(value - error) * (1 - 1e-14), exp(value + error) * (1 + 1e-14))
+        (exp(value - error) * (1 - 1e-14), max(exp(value + error) * (1 + 1e-14), 0x1p-1000))
     }
 
     /// sum_{t=0}^{count-1} log(1 + sign (t + offset) / scale) in O(1), for sign = +1 or -1,

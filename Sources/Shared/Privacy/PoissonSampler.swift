@@ -255,8 +255,9 @@ public struct PoissonSampler: Sendable {
     static func geometricByInversion(_ n: UInt64, over d: UInt64, using source: some RandomSource) -> UInt64 {
         if n == 0 { return 1 }
         var uniform = LazyUniform(using: source)
-        // log(n/d) to a few ulps: the conversions, the division and log1p each round once.
-        let logRatio = log1p(-Double(d - n) / Double(d))
+        // log(n/d) to a few ulps relative: log1p of -(d-n)/d when n/d is near 1, log of n/d when
+        // it is small (there 1 - (d-n)/d would lose n/d's low bits once d - n exceeds 2^53).
+        let logRatio = n < d - n ? log(Double(n) / Double(d)) : log1p(-Double(d - n) / Double(d))
         func isBelowPower(_ k: UInt64) -> Bool {
             if k == 0 { return true }
             let exponent = Double(k) * logRatio

@@ -394,10 +394,10 @@ struct PoissonReviewTests {
         }
     }
 
-    // MARK: Failing tests: latent bugs in the general helpers (not reachable from PoissonSampler)
+    // MARK: Found in review and fixed: the general helpers at ratios and bounds PoissonSampler never reaches
 
-    @Test("BUG (fails): geometricByInversion with rho ~ 2^-40 and d > 2^53: log1p(-(d-n)/d) loses rho's low bits")
-    func bugGeometricSmallRatioLargeDenominator() {
+    @Test("geometricByInversion with rho ~ 2^-40 and d > 2^53 (log1p(-(d-n)/d) would lose rho's low bits)")
+    func geometricSmallRatioLargeDenominator() {
         // Double(d - n) rounds up by 255 and Double(d) down by 511, so the computed rho is 2^-40 while
         // rho = (2^22 + 766) / (2^62 + 511) ~ 2^-40 + 1.496 * 2^-53. U in [2^-40 + 2^-53, 2^-40 + 2^-52)
         // is below rho (K = 2), but the float bound 2^-40 (1 + 3e-11) says U >= rho (K = 1).
@@ -409,8 +409,8 @@ struct PoissonReviewTests {
         #expect(K == 2, "U < rho = n/d and U >= rho^2, so K = 2; got \(K)")
     }
 
-    @Test("BUG (fails): float upper bound underflowing to 0 decides 'U >= p' for U with 53 leading zero bits")
-    func bugUnderflowedUpperBound() {
+    @Test("a float upper bound that underflows to 0 does not decide 'U >= p' for a U with 53 leading zero bits")
+    func underflowedUpperBound() {
         // rho = 1/2 and U in [2^-1281, 2^-1280): K = 1281. exp(k log(1/2)) underflows to 0 from
         // k ~ 1075, and LazyUniform.isBelow(lower: 0, upper: 0) returns false for cellLow = 0.
         let script = [UInt64](repeating: 0, count: 20) + [1 << 63]
