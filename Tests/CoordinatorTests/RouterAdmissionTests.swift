@@ -41,6 +41,12 @@ struct RouterAdmissionTests {
         #expect(try send(peer("reader", .researcher), "GET", "/v1/rounds/current").status == 200)
         #expect(try send(peer("lurker", .researcher), "GET", "/metrics").status == 403)
         #expect(try send(peer("lurker", .researcher), "GET", "/dashboard").status == 403)
+        // A coordinator certificate must name the ledger's coordinator.
+        #expect(try send(peer("evil", .coordinator), "GET", "/v1/ledger/head").status == 403)
+        #expect(try send(peer("coordinator", .coordinator), "GET", "/v1/ledger/head").status == 200)
+        // The server asks the same rule before reading a body.
+        #expect(router.admissionRefusal(of: peer("mallory", .agent), for: HTTPRequest(method: "POST", target: "/v1/rounds/1/updates"))?.status == 403)
+        #expect(router.admissionRefusal(of: peer("mallory", .agent), for: HTTPRequest(method: "GET", target: "/healthz")) == nil)
         // Liveness stays open to any certificate the CA signed.
         #expect(try send(peer("mallory", .agent, consortium: "Other"), "GET", "/healthz").status == 200)
         // The refused stranger left no trace in the round.

@@ -20,6 +20,11 @@ struct DeclaredRoutesHandler: HTTPHandler {
         }
         return .error(404, "no route for \(request.path)")
     }
+
+    /// Researchers may not touch /small at all: a stand-in for the coordinator's membership rule.
+    func admissionRefusal(of peer: PeerIdentity, for head: HTTPRequest) -> (status: Int, reason: String)? {
+        peer.role == .researcher && Route(head).matches("small") ? (403, "\(peer.name) is not admitted here") : nil
+    }
 }
 
 @Suite("HTTP server deadlines, limits and RFC 9110/9112 edge cases over loopback", .serialized)
@@ -141,6 +146,9 @@ struct HTTPServerHardeningTests {
         #expect(continued.text.hasPrefix("HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 200") && continued.text.contains("{\"received\": 3}"))
         let tooLarge = try exchange(server, [request("POST /upload HTTP/1.1", "Host: x\r\nContent-Length: 2000000\r\n")])
         #expect(tooLarge.text.hasPrefix("HTTP/1.1 413"))
+        // The handler's admission rule is applied from the head too: no 100 Continue, no body read.
+        let refused = try exchange(server, [request("POST /small HTTP/1.1", "Host: x\r\nExpect: 100-continue\r\nContent-Length: 500\r\n")], party: "reader")
+        #expect(refused.text.hasPrefix("HTTP/1.1 403") && refused.text.contains("not admitted") && refused.firstByteSeconds < 0.25, "\(refused.text)")
     }
 
     @Test("bare LF is refused with 400 at once; Connection is a token list")

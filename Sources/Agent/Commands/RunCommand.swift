@@ -43,6 +43,10 @@ public enum RunCommand {
         let identity = try CertificateIdentity.parse(try DurableFile.read(kit.credentials.certificatePath) ?? [])
         let schema = try TableSchema.load(path: configuration.schema)
         let read = try CSVReader(schema: schema, policy: configuration.badRows == "skip" ? .skip : .reject).read(path: configuration.data)
+        // A header without rows would contribute only noise under this institution's name.
+        guard read.rowsSeen > 0 else {
+            throw ApiaryError(.invalidData, "\(configuration.data) has a header but no data rows; point `data` at the institution's table")
+        }
         Log.info("agent.data_checked", ["agent": identity.name, "rows": String(read.table.rowCount), "skipped_rows": String(read.skippedRows)])
         // Locations only: an issue names file, line, column and problem, never a cell.
         for issue in read.issues.prefix(5) { Log.warning("agent.row_skipped", ["agent": identity.name, "where": issue.description]) }

@@ -31,7 +31,7 @@ public enum ProvisionCommand {
       --coordinator-host HOST  DNS name or IP address of the coordinator (repeatable)
       --researchers r1,r2      researcher names, comma-separated
       --key-bits N             Paillier modulus size: 2048 (default), 3072, 4096
-      --insecure-test-key      allow smaller keys (512 to 2047 bits) for tests and trials;
+      --insecure-test-key      allow the test sizes 512 and 1024 bits, for tests and trials;
                                never for a consortium's real data
       --ca DIR                 (add-institution) the ca/ folder of the ceremony
     """
@@ -48,9 +48,14 @@ public enum ProvisionCommand {
             throw ApiaryError(.invalidArgument, "missing required option --threshold")
         }
         let keyBits = try options.int("key-bits", default: PaillierParameters.defaultModulusBits)!
-        if ![2048, 3072, 4096].contains(keyBits) {
-            guard options.has("insecure-test-key"), (512..<2048).contains(keyBits) else {
-                throw ApiaryError(.invalidArgument, "--key-bits \(keyBits): a consortium key has 2048, 3072 or 4096 bits (keys of 512 to 2047 bits need --insecure-test-key, for tests only)")
+        if !PaillierParameters.productionModulusBits.contains(keyBits) {
+            let production = PaillierParameters.productionModulusBits.sorted().map(String.init).joined(separator: ", ")
+            let test = PaillierParameters.testModulusBits.sorted().map(String.init).joined(separator: " or ")
+            guard PaillierParameters.testModulusBits.contains(keyBits) else {
+                throw ApiaryError(.invalidArgument, "--key-bits \(keyBits): a consortium key has \(production) bits (\(test) with --insecure-test-key, for tests only)")
+            }
+            guard options.has("insecure-test-key") else {
+                throw ApiaryError(.invalidArgument, "--key-bits \(keyBits) is a test size: a consortium key has \(production) bits; add --insecure-test-key to provision a test consortium")
             }
             progress("warning: a \(keyBits)-bit Paillier key is for tests only; it does not protect real data")
         }

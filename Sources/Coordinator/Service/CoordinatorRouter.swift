@@ -64,7 +64,10 @@ public struct CoordinatorRouter: HTTPHandler {
             guard request.method == "GET" || request.method == "HEAD" else { return notAllowed(request) }
             return .text(200, "ok\n")
         }
-        if let refusal = admissionRefusal(peer) { return refusal }
+        if let refusal = admissionRefusal(of: peer, for: request) {
+            Log.warning("http.forbidden", ["peer": peer.name, "role": peer.role.rawValue, "reason": refusal.reason])
+            return .error(refusal.status, refusal.reason)
+        }
         if route.matches("metrics") {
             guard request.method == "GET" else { return notAllowed(request) }
             return .text(200, metrics.render(engine: engine), contentType: "text/plain; version=0.0.4; charset=utf-8")
@@ -228,23 +231,25 @@ public struct CoordinatorRouter: HTTPHandler {
         return HTTPResponse(status: status, headers: HTTPHeaders([("Content-Type", "application/json")]), body: bytes)
     }
 
-    /// Who may use the API beyond /healthz: a certificate for this consortium (subject O) and,
-    /// for agents and researchers, a current member of the ledger with that role. Why: the CA's
-    /// signature alone also covers a certificate issued by mistake or one of a removed member,
-    /// and such a caller must not receive tasks, candidates or datasets.
-    private func admissionRefusal(_ peer: PeerIdentity) -> HTTPResponse? {
-        guard let ledger else { return nil }
+    /// Who may use the API beyond /healthz: a certificate for this consortium (subject O) and
+    /// a current member of the ledger with the certificate's role (an agent an institution, a
+    /// researcher a researcher, a coordinator the coordinator). Why: the CA's signature alone
+    /// also covers a certificate issued by mistake or one of a removed member, and such a caller
+    /// must not receive tasks, candidates or datasets. The server applies it before reading a
+    /// body; `handle` applies it again for in-memory callers.
+    public func admissionRefusal(of peer: PeerIdentity, for head: HTTPRequest) -> (status: Int, reason: String)? {
+        guard let ledger, !Route(head).matches("healthz") else { return nil }
         let consortium = ledger.genesis.consortiumName
         guard peer.consortium == consortium else {
-            return forbidden(peer, "your certificate is for consortium '\(peer.consortium)', this coordinator serves '\(consortium)'")
+            return (403, "your certificate is for consortium '\(peer.consortium)', this coordinator serves '\(consortium)'")
         }
-        let memberRole: MemberRole? = switch peer.role {
+        let memberRole: MemberRole = switch peer.role {
         case .agent: .institution
         case .researcher: .researcher
-        case .coordinator: nil
+        case .coordinator: .coordinator
         }
-        if let memberRole, ledger.appender.state.members[peer.name]?.role != memberRole {
-            return forbidden(peer, "'\(peer.name)' is not a current \(memberRole.name) member on the consortium's ledger")
+        guard ledger.appender.state.members[peer.name]?.role == memberRole else {
+            return (403, "'\(peer.name)' is not a current \(memberRole.name) member on the consortium's ledger; your certificate's role is \(peer.role.rawValue)")
         }
         return nil
     }

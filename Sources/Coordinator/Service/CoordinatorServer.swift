@@ -106,6 +106,14 @@ public final class CoordinatorServer: @unchecked Sendable {
             if let task = try run.nextTask(roundId: 1) { try engine.openRound(task) }
         case .applied?:
             guard let round, let task = try engine.store.current()?.task else { return }
+            // Stopped after the ledger took the commitment but before the engine saved it: the
+            // entry stands (appending it again would break the ledger's round order).
+            if let committed = ledger.appender.state.rounds[round.id] {
+                Log.info("round.commit_found_after_restart", ["round": String(round.id), "ledger_index": String(committed.entryIndex)])
+                try engine.completeRound(ledgerIndex: UInt64(committed.entryIndex))
+                engine.notifyAgents()
+                break
+            }
             let cost = try SynthesisTaskCodec.privacyCost(of: try SynthesisTaskCodec.roundTask(from: task, schema: run.schema),
                                                           quorum: round.contributors.count)
             let (epsilon, _) = try cost.rdpCurve().epsilon(delta: delta)

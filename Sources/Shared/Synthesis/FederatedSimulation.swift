@@ -58,14 +58,15 @@ public struct FederatedSimulation: Sendable {
         var tables: [Table] = []
         for institution in config.institutions {
             let result = try reader.read(path: institution.path, name: institution.path)
+            // A header without rows (or, refused by the reader, rows all skipped) would add only noise.
+            guard result.rowsSeen > 0 else {
+                throw ApiaryError(.invalidData, "\(institution.path) (institution \(institution.name)) has a header but no data rows")
+            }
             progress("\(institution.name): read \(result.table.rowCount) rows" + (result.skippedRows > 0 ? ", skipped \(result.skippedRows) bad rows" : ""))
             // Where, not what: an issue names file, line, column and problem, never a cell.
             for issue in result.issues.prefix(5) { progress("\(institution.name): skipped \(issue)") }
             if result.skippedRows > 5 { progress("\(institution.name): ... and \(result.skippedRows - 5) more skipped rows") }
             tables.append(result.table)
-        }
-        guard tables.contains(where: { $0.rowCount > 0 }) else {
-            throw ApiaryError(.invalidArgument, "no institution has a row: the synthetic table would be made of noise alone")
         }
         // The holdout and the output folder are checked now, not after the rounds have spent the budget.
         var holdouts: [Table]? = nil

@@ -86,27 +86,36 @@ public struct SchemaInference: Sendable {
         for column in dropped where !header.contains(column) {
             throw ApiaryError(.invalidArgument, "--drop '\(column)' is not a column of \(name)")
         }
+        var identifierLike: [(position: Int, name: String, distinct: Int, present: Int)] = []
         let columns = try header.enumerated().filter { !dropped.contains($0.element) }.map { index, columnName in
             let column = try inferColumn(name: columnName, cells: cells[index], forceCategorical: columnName == target)
             try Self.refuseStrayText(in: column, cells: cells[index], lines: lines, file: name, position: index + 1)
-            if columnName != target {
-                let present = cells[index].filter { !missingTokens.contains($0) }.count
-                try Self.refuseIdentifierLike(column, presentCount: present, file: name, position: index + 1)
+            let present = cells[index].filter { !missingTokens.contains($0) }.count
+            if columnName != target, let count = Self.identifierLikeCount(column, presentCount: present) {
+                identifierLike.append((index + 1, columnName, count, present))
             }
             return column
+        }
+        if !identifierLike.isEmpty {
+            let found = identifierLike.map { "column \($0.position) ('\($0.name)'): \($0.distinct) distinct values in \($0.present) rows" }
+            let drops = identifierLike.map { "--drop '\($0.name)'" }
+            throw ApiaryError(.invalidArgument, "\(name): \(found.joined(separator: "; ")): such columns look like identifiers, free text or dates written as text; a schema lists every category publicly and synthetic rows would repeat the real values. Leave them out (\(drops.joined(separator: " ")); agents ignore CSV columns the schema does not name) or recode them (a date as a number of days or a year, text as a few categories), then draft again")
         }
         let schema = TableSchema(columns: columns, target: target, missingTokens: missingTokens)
         try schema.validate()
         return schema
     }
 
-    /// A text column with more than `maximumTargetClasses` distinct values that are also more
-    /// than half its values: an identifier, free text or a date written as text. Why refuse: a
-    /// schema is public and lists every category, so the draft would publish the real values,
-    /// and the generator would copy them into synthetic rows.
-    static func refuseIdentifierLike(_ column: ColumnSchema, presentCount present: Int, file: String, position: Int) throws {
-        guard let categories = column.kind.categories, categories.count > maximumTargetClasses, 2 * categories.count > present else { return }
-        throw ApiaryError(.invalidArgument, "\(file), column \(position) ('\(column.name)'): \(categories.count) distinct values in \(present) rows, so it looks like an identifier, free text or a date written as text; a schema lists every category publicly and synthetic rows would repeat the real values. Leave it out (--drop '\(column.name)'; agents ignore CSV columns the schema does not name) or recode it (a date as a number of days or a year, text as a few categories), then draft again")
+    /// The number of categories of a text column that looks like an identifier, free text or a
+    /// date written as text, or nil: more than `maximumTargetClasses` distinct values that are
+    /// also more than half its values, or at least 20 values all distinct (a small sample of
+    /// ids). Why refuse them: a schema is public and lists every category, so the draft would
+    /// publish the real values, and the generator would copy them into synthetic rows.
+    static func identifierLikeCount(_ column: ColumnSchema, presentCount present: Int) -> Int? {
+        guard let categories = column.kind.categories else { return nil }
+        let many = categories.count > maximumTargetClasses && 2 * categories.count > present
+        let allDistinct = categories.count >= 20 && categories.count == present
+        return many || allDistinct ? categories.count : nil
     }
 
     /// A column drafted as categorical with more than `maximumTargetClasses` categories although

@@ -37,7 +37,8 @@ public enum ByteRange: Equatable, Sendable {
     public static func response(serving bytes: [UInt8], request: HTTPRequest, headers: HTTPHeaders) -> HTTPResponse {
         var headers = headers
         headers.set("Accept-Ranges", "bytes")
-        let asked = request.method == "GET" && request.headers["If-Range"] == nil
+        // Two Range fields are no valid range request: serve the whole (as for invalid syntax).
+        let asked = request.method == "GET" && request.headers["If-Range"] == nil && request.headers.values("Range").count <= 1
             ? resolve(request.headers["Range"], length: bytes.count) : .whole
         switch asked {
         case .whole:

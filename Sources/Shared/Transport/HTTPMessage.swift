@@ -23,6 +23,12 @@ public struct HTTPHeaders: Sendable, Equatable, Sequence {
     /// Appends a field.
     public mutating func add(_ name: String, _ value: String) { fields.append((name: name, value: value)) }
 
+    /// Removes every field called `name` (case-insensitive).
+    public mutating func remove(_ name: String) {
+        let lower = name.lowercased()
+        fields.removeAll { $0.name.lowercased() == lower }
+    }
+
     /// Replaces every field named `name` with one value.
     public mutating func set(_ name: String, _ value: String) {
         let lower = name.lowercased()
@@ -188,6 +194,7 @@ public enum HTTPStatus {
         case 206: return "Partial Content"
         case 400: return "Bad Request"
         case 401: return "Unauthorized"
+        case 402: return "Payment Required"
         case 403: return "Forbidden"
         case 404: return "Not Found"
         case 405: return "Method Not Allowed"

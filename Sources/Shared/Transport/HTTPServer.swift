@@ -84,6 +84,10 @@ public final class HTTPServer: @unchecked Sendable {
     private var listener: Socket?
     private var connections: [ObjectIdentifier: Socket] = [:]
     private var handshaking = 0
+    /// Only the accept loop touches these: when the next refusal may be logged, and how many
+    /// were refused since the last line.
+    private var nextRefusalLog: UInt64 = 0
+    private var refusalsSinceLog = 0
     private var stopping = false
     private let allDone = DispatchGroup()
     public private(set) var port: UInt16 = 0
@@ -143,7 +147,15 @@ public final class HTTPServer: @unchecked Sendable {
             }
             if let refusal {
                 metrics.add("connections_refused")
-                Log.warning("http.connection_refused", ["peer_address": socket.peerAddress, "reason": refusal])
+                // At most one line a second: a flood must not fill the disk with its refusals.
+                let now = DispatchTime.now().uptimeNanoseconds
+                if now >= nextRefusalLog {
+                    Log.warning("http.connection_refused", ["peer_address": socket.peerAddress, "reason": refusal,
+                                                            "refused_since_last_line": String(refusalsSinceLog)])
+                    nextRefusalLog = now + 1_000_000_000
+                    refusalsSinceLog = 0
+                }
+                refusalsSinceLog += 1
                 socket.close()
                 continue
             }
@@ -230,9 +242,12 @@ public final class HTTPServer: @unchecked Sendable {
         }
     }
 
-    /// Refuses, from the head alone, a body over the route's limit (413) or a caller whose role
-    /// the route does not admit (403).
+    /// Refuses, from the head alone, a caller the handler does not admit at all, a body over
+    /// the route's limit (413) or a caller whose role the route does not admit (403).
     private func checkBeforeBody(_ head: HTTPRequest, bodyLength: Int, peer: PeerIdentity) throws(HTTPParseError) {
+        if let refusal = handler.admissionRefusal(of: peer, for: head) {
+            throw HTTPParseError(status: refusal.status, reason: refusal.reason)
+        }
         let method = head.method == "HEAD" ? "GET" : head.method
         let declaration = handler.routes.declaration(method: method, route: Route(head))
         if let roles = declaration?.roles, !roles.contains(peer.role) {
@@ -274,7 +289,11 @@ public final class HTTPServer: @unchecked Sendable {
         let started = DispatchTime.now()
         let isHead = request.method == "HEAD"
         var routed = request
-        if isHead { routed.method = "GET" }
+        if isHead {
+            // Served as its GET, but range handling is defined for GET only (RFC 9110 14.2).
+            routed.method = "GET"
+            routed.headers.remove("Range")
+        }
         var response = handler.handle(routed, peer: peer)
         if response.status == 405, response.headers["Allow"] == nil {
             let allowed = handler.routes.allowedMethods(route: Route(request))

@@ -6,10 +6,16 @@ public protocol HTTPHandler: Sendable {
     /// The endpoints `handle` serves, for the server's checks before the handler runs (see
     /// `RouteDeclaration`). Empty by default: every route then gets the standard body limit.
     var routes: [RouteDeclaration] { get }
+
+    /// Why `peer` may not make this request at all, decided from its head and certificate
+    /// before any body byte is read: a status and reason, or nil if admitted. `handle` must
+    /// apply the same rule (it is also called without a server).
+    func admissionRefusal(of peer: PeerIdentity, for head: HTTPRequest) -> (status: Int, reason: String)?
 }
 
 extension HTTPHandler {
     public var routes: [RouteDeclaration] { [] }
+    public func admissionRefusal(of peer: PeerIdentity, for head: HTTPRequest) -> (status: Int, reason: String)? { nil }
 }
 
 /// Sends requests to one server and returns its responses: `HTTPSClient` over mutual TLS,

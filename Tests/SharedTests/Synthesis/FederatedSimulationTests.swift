@@ -97,6 +97,9 @@ struct FederatedSimulationTests {
         try Data((header + "\n").utf8).write(to: URL(fileURLWithPath: empty))
         var none = configuration
         none.institutions = [.init(name: "x", path: empty), .init(name: "y", path: empty)]
-        #expect { try FederatedSimulation(configuration: none).run() } throws: { "\($0)".contains("no institution has a row") }
+        #expect { try FederatedSimulation(configuration: none).run() } throws: { "\($0)".contains("empty.csv (institution x) has a header but no data rows") }
+        // One institution's empty file is refused too: it would add only noise under its name.
+        none.institutions = [.init(name: "site", path: path), .init(name: "y", path: empty)]
+        #expect { try FederatedSimulation(configuration: none).run() } throws: { "\($0)".contains("(institution y) has a header but no data rows") }
     }
 }

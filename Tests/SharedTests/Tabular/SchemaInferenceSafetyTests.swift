@@ -25,8 +25,9 @@ struct SchemaInferenceSafetyTests {
             _ = try SchemaInference().infer(bytes: bytes, name: "visits.csv", target: "outcome")
             Issue.record("an identifier column was drafted as categories")
         } catch let error as ApiaryError {
-            #expect(error.reason.contains("visits.csv, column 1 ('patient_id'): 120 distinct values in 120 rows"), "\(error.reason)")
-            #expect(error.reason.contains("--drop 'patient_id'"))
+            // Every such column at once, each with its count and --drop.
+            #expect(error.reason.contains("visits.csv: column 1 ('patient_id'): 120 distinct values in 120 rows; column 2 ('notes'): 120 distinct values in 120 rows; column 3 ('visit_date'): 80 distinct values in 120 rows"), "\(error.reason)")
+            #expect(error.reason.contains("--drop 'patient_id' --drop 'notes' --drop 'visit_date'"))
             #expect(!error.reason.contains("P10000"), "a value leaked into the message")
         }
         var inference = SchemaInference()
@@ -44,6 +45,14 @@ struct SchemaInferenceSafetyTests {
         #expect(throws: ApiaryError.self) { try inference.infer(bytes: bytes, name: "visits.csv", target: "outcome") }
         inference.dropped = ["no_such_column"]
         #expect(throws: ApiaryError.self) { try inference.infer(bytes: bytes, name: "visits.csv") }
+    }
+
+    @Test("a small sample of 20 or more all-distinct text values is an identifier too; 19, or repeats, are not")
+    func smallIdentifierSample() throws {
+        func csv(_ values: [String]) -> [UInt8] { Array((["id,n"] + values.enumerated().map { "\($0.element),\($0.offset % 3)" }).joined(separator: "\n").utf8) }
+        #expect(throws: ApiaryError.self) { try SchemaInference().infer(bytes: csv((0..<40).map { "ID\($0)" }), name: "small.csv") }
+        #expect(try SchemaInference().infer(bytes: csv((0..<19).map { "ID\($0)" }), name: "small.csv").columns[0].kind.categories?.count == 19)
+        #expect(try SchemaInference().infer(bytes: csv((0..<40).map { "c\($0 % 20)" }), name: "small.csv").columns[0].kind.categories?.count == 20)
     }
 
     @Test("a semicolon- or tab-separated file is named as such, by infer and by the reader")
