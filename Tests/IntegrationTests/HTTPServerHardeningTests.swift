@@ -173,7 +173,7 @@ struct HTTPServerHardeningTests {
         #expect(getUpload.text.hasPrefix("HTTP/1.1 405") && getUpload.text.contains("Allow: POST\r\n"))
     }
 
-    @Test("Range: a huge end is clamped (206), invalid syntax is ignored (200), a start past the end is 416")
+    @Test("Range: a huge end is clamped (206), invalid syntax, two fields and HEAD ignore it (200), a start past the end is 416")
     func ranges() throws {
         let server = try server()
         defer { server.stop() }
@@ -185,6 +185,11 @@ struct HTTPServerHardeningTests {
         }
         let past = try exchange(server, [request("GET /file HTTP/1.1", "Host: x\r\nRange: bytes=100-\r\n")])
         #expect(past.text.hasPrefix("HTTP/1.1 416") && past.text.contains("Content-Range: bytes */100\r\n"))
+        // Range is defined for GET only: HEAD answers with the whole representation's headers.
+        let head = try exchange(server, [request("HEAD /file HTTP/1.1", "Host: x\r\nRange: bytes=0-9\r\n")])
+        #expect(head.text.hasPrefix("HTTP/1.1 200") && head.text.contains("Content-Length: 100\r\n"), "\(head.text)")
+        let twice = try exchange(server, [request("GET /file HTTP/1.1", "Host: x\r\nRange: bytes=0-9\r\nRange: bytes=10-19\r\n")])
+        #expect(twice.text.hasPrefix("HTTP/1.1 200") && twice.text.contains("Content-Length: 100\r\n"))
     }
 
     @Test("Host, control characters, long targets, unknown methods, versions and encoded paths get the right status")
