@@ -73,16 +73,12 @@ public enum VerifyCommand {
         }
         if ledgerPath != nil && coordinatorURL != nil { return usageError("give either --ledger or --coordinator, not both") }
         if datasheetPath != nil && datasetPath == nil { return usageError("--datasheet needs --dataset (the CSV it describes)") }
-        let datasheet: [UInt8]?
+        let dataset: [UInt8]?, datasheet: [UInt8]?
         do {
-            datasheet = try datasheetPath.map { path -> [UInt8] in
-                guard let bytes = try DurableFile.read(path) else { throw ApiaryError(.notFound, "cannot read the datasheet file \(path)") }
-                return bytes
-            }
-        } catch let error as ApiaryError {
-            return render(.failure(LedgerFault(entryIndex: nil, code: error.code, reason: error.reason)), json: json)
+            dataset = try datasetPath.map { try readFile($0, "dataset") }
+            datasheet = try datasheetPath.map { try readFile($0, "datasheet") }
         } catch {
-            return render(.failure(LedgerFault(entryIndex: nil, code: .io, reason: "\(error)")), json: json)
+            return render(.failure(fault(error)), json: json)
         }
         if let coordinatorURL {
             guard let kitPath else { return usageError("--coordinator needs --kit DIR (the credentials to connect with)") }
@@ -91,17 +87,11 @@ public enum VerifyCommand {
                 let client = HTTPSClient(host: host, port: port, tls: try TLSContext(side: .client, credentials: try PartyKit.credentials(directory: kitPath)),
                                          timeout: 30, retry: RetryPolicy(attempts: 2, baseDelay: 0.5))
                 let records = try LedgerClient(transport: client).records()
-                if let fault = try genesisMismatch(records, kitPath: kitPath) { return render(.failure(fault), json: json) }
-                let dataset = try datasetPath.map { path -> [UInt8] in
-                    guard let bytes = try DurableFile.read(path) else { throw ApiaryError(.notFound, "cannot read the dataset file \(path)") }
-                    return bytes
-                }
+                if let mismatch = try genesisMismatch(records, kitPath: kitPath) { return render(.failure(mismatch), json: json) }
                 return render(LedgerVerifier.verify(records: records, dataset: dataset, datasheet: datasheet), records: records, kitChecked: true,
                               datasheetChecked: datasheet != nil, json: json)
-            } catch let error as ApiaryError {
-                return render(.failure(LedgerFault(entryIndex: nil, code: error.code, reason: error.reason)), json: json)
             } catch {
-                return render(.failure(LedgerFault(entryIndex: nil, code: .io, reason: "\(error)")), json: json)
+                return render(.failure(fault(error)), json: json)
             }
         }
         guard let ledgerPath else { return usageError("--ledger PATH is required") }
@@ -112,21 +102,23 @@ public enum VerifyCommand {
             return render(.failure(error), json: json)
         }
         do {
-            if let kitPath, let fault = try genesisMismatch(records, kitPath: kitPath) { return render(.failure(fault), json: json) }
-        } catch let error as ApiaryError {
-            return render(.failure(LedgerFault(entryIndex: nil, code: error.code, reason: error.reason)), json: json)
+            if let kitPath, let mismatch = try genesisMismatch(records, kitPath: kitPath) { return render(.failure(mismatch), json: json) }
         } catch {
-            return render(.failure(LedgerFault(entryIndex: nil, code: .io, reason: "\(error)")), json: json)
-        }
-        var dataset: [UInt8]?
-        if let datasetPath {
-            guard let bytes = FileManager.default.contents(atPath: datasetPath) else {
-                return render(.failure(LedgerFault(entryIndex: nil, code: .io, reason: "cannot read the dataset file \(datasetPath)")), json: json)
-            }
-            dataset = [UInt8](bytes)
+            return render(.failure(fault(error)), json: json)
         }
         return render(LedgerVerifier.verify(records: records, dataset: dataset, datasheet: datasheet), records: records, kitChecked: kitPath != nil,
                       datasheetChecked: datasheet != nil, json: json)
+    }
+
+    private static func readFile(_ path: String, _ what: String) throws -> [UInt8] {
+        guard let bytes = try DurableFile.read(path) else { throw ApiaryError(.notFound, "cannot read the \(what) file \(path)") }
+        return bytes
+    }
+
+    /// A failure that concerns no entry (a file, the kit, the network).
+    private static func fault(_ error: any Error) -> LedgerFault {
+        (error as? ApiaryError).map { LedgerFault(entryIndex: nil, code: $0.code, reason: $0.reason) }
+            ?? LedgerFault(entryIndex: nil, code: .io, reason: "\(error)")
     }
 
     /// A fault if the ledger does not begin with the genesis entry of the kit's genesis.json.
