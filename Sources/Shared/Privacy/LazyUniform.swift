@@ -32,6 +32,15 @@ struct LazyUniform {
         return nil
     }
 
+    /// Whether U < p for p = exp of `estimate`'s true value: decided from the estimate's bounds
+    /// when U's first bits allow, else from `exactBounds` as below.
+    mutating func isBelow(_ estimate: LogSumEstimate, exactBounds bounds: (Int) -> (lower: BigUInt, upper: BigUInt),
+                          using source: some RandomSource) -> Bool {
+        let (lower, upper) = estimate.exponentialBounds
+        if let decided = isBelow(lower: lower, upper: upper) { return decided }
+        return isBelow(exactBounds: bounds, using: source)
+    }
+
     /// Whether U < p exactly. `bounds(precision)` returns integers lo <= p 2^precision <= hi;
     /// precision grows and words of U are drawn until U's cell lies on one side of [lo, hi].
     mutating func isBelow(exactBounds bounds: (Int) -> (lower: BigUInt, upper: BigUInt),

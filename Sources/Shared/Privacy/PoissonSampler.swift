@@ -147,18 +147,7 @@ public struct PoissonSampler: Sendable {
         if usesEstimates, let estimate = rightAcceptanceLog(j) {
             return accept(estimate, factors: rightFactors(j), using: source)
         }
-        var coins = CoinProduct()
-        for i in 1...min(j, halfWidth) {
-            // mu / (m + i) = a / (b (m + i)); b (m + i) <= b (m + L + 1) fits.
-            if !coins.multiply(a, over: b * (mode + i), using: source) { return false }
-        }
-        if j > halfWidth {
-            let edge = mode + halfWidth + 1
-            for i in (halfWidth + 1)...j {
-                if !coins.multiply(edge, over: mode + i, using: source) { return false }
-            }
-        }
-        return coins.flip(using: source)
+        return coinRun(rightFactors(j), using: source)
     }
 
     /// Accepts offset -l (l >= 1, l <= m) with probability r(-l) / e(-l).
@@ -166,16 +155,14 @@ public struct PoissonSampler: Sendable {
         if usesEstimates, let estimate = leftAcceptanceLog(l) {
             return accept(estimate, factors: leftFactors(l), using: source)
         }
+        return coinRun(leftFactors(l), using: source)
+    }
+
+    /// true if every factor's coin succeeds, flipped in order and stopping at the first failure.
+    private func coinRun(_ factors: AcceptanceFactors, using source: some RandomSource) -> Bool {
         var coins = CoinProduct()
-        for i in 0..<min(l, halfWidth) {
-            // (m - i) / mu = b (m - i) / a <= 1.
-            if !coins.multiply(b * (mode - i), over: a, using: source) { return false }
-        }
-        if l > halfWidth {
-            let edge = mode - halfWidth
-            for i in halfWidth..<l {
-                if !coins.multiply(mode - i, over: edge, using: source) { return false }
-            }
+        for (numerator, denominator) in factors {
+            if !coins.multiply(numerator, over: denominator, using: source) { return false }
         }
         return coins.flip(using: source)
     }
@@ -189,12 +176,9 @@ public struct PoissonSampler: Sendable {
     /// true with probability exactly prod factors (= exp of the estimate's true value): one
     /// uniform U, compared with the estimate's bounds and, in the rare case they cannot
     /// decide, with exact integer bounds on the product.
-    private func accept(_ estimate: LogSumEstimate, factors: AnySequence<(UInt64, UInt64)>,
-                        using source: some RandomSource) -> Bool {
+    private func accept(_ estimate: LogSumEstimate, factors: AcceptanceFactors, using source: some RandomSource) -> Bool {
         var uniform = LazyUniform(using: source)
-        let (lower, upper) = estimate.exponentialBounds
-        if let decided = uniform.isBelow(lower: lower, upper: upper) { return decided }
-        return uniform.isBelow(exactBounds: { RationalProductBounds.product(of: factors, precision: $0) }, using: source)
+        return uniform.isBelow(estimate, exactBounds: { RationalProductBounds.product(of: factors, precision: $0) }, using: source)
     }
 
     /// log r(j)/e(j) for j >= 1: the window factors mu/(m+i) = 1/(1 + (i - f)/mu), i = 1...min(j, L),
@@ -220,24 +204,41 @@ public struct PoissonSampler: Sendable {
         return window + tail
     }
 
-    /// The rational factors of r(j)/e(j), j >= 1, as the coin runs of `acceptRight` flip them.
-    func rightFactors(_ j: UInt64) -> AnySequence<(UInt64, UInt64)> {
-        let (a, b, mode, halfWidth) = (self.a, self.b, self.mode, self.halfWidth)
-        let window = (1...min(j, halfWidth)).lazy.map { (a, b * (mode + $0)) }
-        guard j > halfWidth else { return AnySequence(window) }
-        let edge = mode + halfWidth + 1
-        let tail = ((halfWidth + 1)...j).lazy.map { (edge, mode + $0) }
-        return AnySequence([AnySequence(window), AnySequence(tail)].joined())
+    /// The rational factors of r(j)/e(j), j >= 1, in the order the coin runs flip them:
+    /// mu/(m+i) = a/(b(m+i)) for i = 1...min(j, L), then (m+L+1)/(m+i) for i = L+1...j.
+    func rightFactors(_ j: UInt64) -> AcceptanceFactors {
+        AcceptanceFactors(a: a, b: b, mode: mode, halfWidth: halfWidth, right: true, count: j)
     }
 
-    /// The rational factors of r(-l)/e(-l), 1 <= l <= m.
-    func leftFactors(_ l: UInt64) -> AnySequence<(UInt64, UInt64)> {
-        let (a, b, mode, halfWidth) = (self.a, self.b, self.mode, self.halfWidth)
-        let window = (0..<min(l, halfWidth)).lazy.map { (b * (mode - $0), a) }
-        guard l > halfWidth else { return AnySequence(window) }
-        let edge = mode - halfWidth
-        let tail = (halfWidth..<l).lazy.map { (mode - $0, edge) }
-        return AnySequence([AnySequence(window), AnySequence(tail)].joined())
+    /// The rational factors of r(-l)/e(-l), 1 <= l <= m: (m-i)/mu = b(m-i)/a for i < min(l, L),
+    /// then (m-i)/(m-L) for L <= i < l.
+    func leftFactors(_ l: UInt64) -> AcceptanceFactors {
+        AcceptanceFactors(a: a, b: b, mode: mode, halfWidth: halfWidth, right: false, count: l)
+    }
+
+    /// The factors of one acceptance probability, each n/d <= 1, generated one at a time: the
+    /// coin runs flip them and the exact fallback multiplies them, so both see the same product.
+    /// Every denominator fits in 64 bits (b(m+i) <= b(m+L+1), checked at construction).
+    struct AcceptanceFactors: Sequence, IteratorProtocol {
+        let a: UInt64, b: UInt64, mode: UInt64, halfWidth: UInt64
+        let right: Bool
+        let count: UInt64
+        private var produced: UInt64 = 0
+
+        init(a: UInt64, b: UInt64, mode: UInt64, halfWidth: UInt64, right: Bool, count: UInt64) {
+            (self.a, self.b, self.mode, self.halfWidth, self.right, self.count) = (a, b, mode, halfWidth, right, count)
+        }
+
+        mutating func next() -> (UInt64, UInt64)? {
+            guard produced < count else { return nil }
+            defer { produced += 1 }
+            if right {
+                let i = produced + 1
+                return i <= halfWidth ? (a, b * (mode + i)) : (mode + halfWidth + 1, mode + i)
+            }
+            let i = produced
+            return i < halfWidth ? (b * (mode - i), a) : (mode - i, mode - halfWidth)
+        }
     }
 
     /// K >= 1 with P(K > k) = (n/d)^k (n < d), the tail proposals' offset. Below the threshold,
@@ -261,10 +262,8 @@ public struct PoissonSampler: Sendable {
         func isBelowPower(_ k: UInt64) -> Bool {
             if k == 0 { return true }
             let exponent = Double(k) * logRatio
-            let (lower, upper) = LogSumEstimate(value: exponent, error: abs(exponent) * 1e-12).exponentialBounds
-            if let decided = uniform.isBelow(lower: lower, upper: upper) { return decided }
-            return uniform.isBelow(exactBounds: { RationalProductBounds.power(n, over: d, exponent: k, precision: $0) },
-                                   using: source)
+            return uniform.isBelow(LogSumEstimate(value: exponent, error: abs(exponent) * 1e-12),
+                                   exactBounds: { RationalProductBounds.power(n, over: d, exponent: k, precision: $0) }, using: source)
         }
         let approximate = (Double(uniform.words[0] >> 11) + 0.5) * 0x1p-53
         var k = UInt64(min(0x1p62, max(1, (log(approximate) / logRatio).rounded(.down) + 1)))
