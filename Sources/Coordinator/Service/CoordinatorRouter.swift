@@ -4,9 +4,9 @@ import Shared
 /// Maps HTTP requests to the coordinator's engine and ledger (design brief section 9).
 ///
 /// The caller's name and role come from its certificate (`PeerIdentity`), never from the
-/// request; beyond /healthz the certificate must name this consortium and, for agents and
-/// researchers, a current member with that role on the ledger (else 403). Every refusal is a
-/// 4xx with a JSON reason and changes nothing.
+/// request; beyond /healthz the certificate must name this consortium and a current ledger
+/// member with its role (`admissionRefusal`, else 403). Every refusal is a 4xx with a JSON
+/// reason and changes nothing.
 ///
 /// | method | path | role | what |
 /// |---|---|---|---|

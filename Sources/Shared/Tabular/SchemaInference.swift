@@ -88,11 +88,12 @@ public struct SchemaInference: Sendable {
         }
         var identifierLike: [(position: Int, name: String, distinct: Int, present: Int)] = []
         let columns = try header.enumerated().filter { !dropped.contains($0.element) }.map { index, columnName in
-            let column = try inferColumn(name: columnName, cells: cells[index], forceCategorical: columnName == target)
+            let present = cells[index].filter { !missingTokens.contains($0) }
+            let column = try inferColumn(name: columnName, present: present, hasMissing: present.count < cells[index].count,
+                                         forceCategorical: columnName == target)
             try Self.refuseStrayText(in: column, cells: cells[index], lines: lines, file: name, position: index + 1)
-            let present = cells[index].filter { !missingTokens.contains($0) }.count
-            if columnName != target, let count = Self.identifierLikeCount(column, presentCount: present) {
-                identifierLike.append((index + 1, columnName, count, present))
+            if columnName != target, let count = Self.identifierLikeCount(column, presentCount: present.count) {
+                identifierLike.append((index + 1, columnName, count, present.count))
             }
             return column
         }
@@ -130,9 +131,9 @@ public struct SchemaInference: Sendable {
         throw ApiaryError(.invalidArgument, "\(file):\(lines[first]):\(position) (column '\(column.name)'): \(numeric) of its \(categories.count) distinct values are numbers but this one is not, so the column would be drafted as text; make such cells empty (missing) or fix them, then draft again")
     }
 
-    private func inferColumn(name: String, cells: [String], forceCategorical: Bool) throws -> ColumnSchema {
-        let present = cells.filter { !missingTokens.contains($0) }
-        let missing: MissingValuePolicy = present.count < cells.count ? .keep : .reject
+    /// The column drafted from its `present` (non-missing) cells.
+    private func inferColumn(name: String, present: [String], hasMissing: Bool, forceCategorical: Bool) throws -> ColumnSchema {
+        let missing: MissingValuePolicy = hasMissing ? .keep : .reject
         guard !present.isEmpty else {
             throw ApiaryError(.invalidArgument, "column '\(name)' has no values in the sample; cannot infer its type (drop the column, or draft from a sample that has values and review)")
         }
