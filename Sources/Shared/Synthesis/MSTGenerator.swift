@@ -310,6 +310,13 @@ public struct MSTGenerator: Generator {
         let pairCellCounts = tables.map { cards[$0.columns[$0.columns.count - 2]] * cards[$0.columns[$0.columns.count - 1]] }
         let pairFloors = zip(tables, pairCellCounts).map { table, cells in cellFloor * Double(table.counts.count / cells).squareRoot() }
         let informative = (0..<tables.count).map { total / Double(pairCellCounts[$0]) >= pairFloors[$0] }
+        // Tables whose (parent, child) pair has the target as parent: their empty cells are
+        // judged against independence too (`MarginalProjection.fitTable`). A target is often
+        // unbalanced, and under one floor a column's sparse groups lose every cell in the
+        // minority class's row while keeping them in the majority's; the model then says those
+        // values occur in one class only, a perfect predictor the data does not show (credit at
+        // epsilon 1: no row with debt had bad status, docs/QUALITY.md).
+        let flooredAgainstIndependence = tables.map { schema.targetIndex == $0.columns[$0.columns.count - 2] }
         var tableSupport = cards.map { [Bool](repeating: true, count: $0) }
         var emptyCells: [[Bool]?] = Array(repeating: nil, count: tables.count)
         if cellFloor > 0 {
@@ -323,7 +330,10 @@ public struct MSTGenerator: Generator {
                 for (cell, value) in pair.enumerated() where value >= floor { alive[cell % width] = true }
                 guard alive.contains(true) else { continue }
                 tableSupport[child] = alive
-                if summed > 1 { emptyCells[index] = (0..<table.counts.count).map { pair[$0 % pairCells] < floor } }
+                if summed > 1 {
+                    let bars = pairCellFloors(pair, width: width, floor: floor, againstIndependence: flooredAgainstIndependence[index])
+                    emptyCells[index] = (0..<table.counts.count).map { pair[$0 % pairCells] < bars[$0 % pairCells] }
+                }
             }
         }
         // Fine distribution of each column from its own counts; its groups' distribution from
@@ -414,7 +424,8 @@ public struct MSTGenerator: Generator {
             let fitted = MarginalProjection.fitTable(table.counts, rows: rows, columns: width, rowSums: rowSums,
                                                      columnSums: marginals[child], smoothing: smoothing,
                                                      floor: table.columns.count == 2 && informative[index] ? cellFloor : 0,
-                                                     empty: emptyCells[index])
+                                                     empty: emptyCells[index],
+                                                     flooringAgainstIndependence: flooredAgainstIndependence[index])
             // A parent configuration without mass falls back to the child given the parent
             // alone, then to the child's margin.
             let byParent = Self.margin(fitted, cardinalities: [rows / cards[parent], cards[parent], width], axes: [1, 2])
@@ -432,6 +443,20 @@ public struct MSTGenerator: Generator {
         return try TreeModel(schema: schema, root: root, edges: edges,
                              groups: groups, marginals: marginals.map { m in m.map { $0 / total } },
                              conditionals: conditionals, withinGroup: withinGroup, estimatedRecords: total)
+    }
+
+    /// Each cell's emptiness bar in a projected (parent, child) table of `width` columns:
+    /// `floor`, or with `againstIndependence` the smaller of it and half the cell's value in
+    /// the independence table with the same margins (as `MarginalProjection.fitTable` does).
+    func pairCellFloors(_ pair: [Double], width: Int, floor: Double, againstIndependence: Bool) -> [Double] {
+        guard againstIndependence else { return [Double](repeating: floor, count: pair.count) }
+        let rows = pair.count / width
+        let rowSums = (0..<rows).map { r in (0..<width).reduce(0) { $0 + pair[r * width + $1] } }
+        let columnSums = (0..<width).map { c in (0..<rows).reduce(0) { $0 + pair[$1 * width + c] } }
+        let total = rowSums.reduce(0, +)
+        return pair.indices.map {
+            min(floor, MarginalProjection.independenceValue(cell: $0, columns: width, rowSums: rowSums, columnSums: columnSums, total: total) / 2)
+        }
     }
 
     /// A column's noisy one-way counts with those taken as empty set to zero: below

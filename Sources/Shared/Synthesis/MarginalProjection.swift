@@ -51,7 +51,8 @@ public enum MarginalProjection {
     /// `smoothing` share of the independence table (so no row or column is left empty), then
     /// iterative proportional fitting to the margins.
     public static func fitTable(_ noisy: [Double], rows: Int, columns: Int, rowSums: [Double], columnSums: [Double],
-                                smoothing: Double = 0.02, iterations: Int = 50, floor: Double = 0, empty: [Bool]? = nil) -> [Double] {
+                                smoothing: Double = 0.02, iterations: Int = 50, floor: Double = 0, empty: [Bool]? = nil,
+                                flooringAgainstIndependence: Bool = false) -> [Double] {
         let total = rowSums.reduce(0, +)
         guard total > 0 else { return [Double](repeating: 0, count: rows * columns) }
         var table = noisy
@@ -68,9 +69,17 @@ public enum MarginalProjection {
         // Projecting (rather than clipping at zero) also takes back the mass that positive noise
         // left on empty cells, which would otherwise blur the dependence.
         var positive = projectToSimplex(table, total: total)
-        // Cells below `floor` are indistinguishable from empty ones under the noise.
+        // Cells below `floor` are indistinguishable from empty ones under the noise. With
+        // `flooringAgainstIndependence`, only those also below half of what the independence
+        // table puts there: a cell whose independence value is itself below the floor is as
+        // consistent with that value as with zero, and zeroing it would invent a dependence.
         if floor > 0 {
-            let floored = positive.map { $0 < floor ? 0 : $0 }
+            let floored = positive.enumerated().map { cell, value in
+                let bar = flooringAgainstIndependence
+                    ? min(floor, Self.independenceValue(cell: cell, columns: columns, rowSums: rowSums, columnSums: columnSums, total: total) / 2)
+                    : floor
+                return value < bar ? 0 : value
+            }
             if floored.reduce(0, +) > 0 { positive = floored }
         }
         if let empty {
@@ -104,6 +113,11 @@ public enum MarginalProjection {
             if worst < 1e-9 * total { break }
         }
         return positive
+    }
+
+    /// What the independence table with these margins holds in `cell` (row-major).
+    public static func independenceValue(cell: Int, columns: Int, rowSums: [Double], columnSums: [Double], total: Double) -> Double {
+        total > 0 ? rowSums[cell / columns] * columnSums[cell % columns] / total : 0
     }
 
     /// Mutual information (nats) of a non-negative rows x columns table of counts.
