@@ -331,7 +331,10 @@ public struct MSTGenerator: Generator {
                 guard alive.contains(true) else { continue }
                 tableSupport[child] = alive
                 if summed > 1 {
-                    let bars = pairCellFloors(pair, width: width, floor: floor, againstIndependence: flooredAgainstIndependence[index])
+                    let pairCards = [pairCells / width, width]
+                    let bars = MarginalProjection.emptinessBars(rowSums: Self.margin(pair, cardinalities: pairCards, axis: 0),
+                                                                columnSums: Self.margin(pair, cardinalities: pairCards, axis: 1),
+                                                                floor: floor, againstIndependence: flooredAgainstIndependence[index])
                     emptyCells[index] = (0..<table.counts.count).map { pair[$0 % pairCells] < bars[$0 % pairCells] }
                 }
             }
@@ -443,20 +446,6 @@ public struct MSTGenerator: Generator {
         return try TreeModel(schema: schema, root: root, edges: edges,
                              groups: groups, marginals: marginals.map { m in m.map { $0 / total } },
                              conditionals: conditionals, withinGroup: withinGroup, estimatedRecords: total)
-    }
-
-    /// Each cell's emptiness bar in a projected (parent, child) table of `width` columns:
-    /// `floor`, or with `againstIndependence` the smaller of it and half the cell's value in
-    /// the independence table with the same margins (as `MarginalProjection.fitTable` does).
-    func pairCellFloors(_ pair: [Double], width: Int, floor: Double, againstIndependence: Bool) -> [Double] {
-        guard againstIndependence else { return [Double](repeating: floor, count: pair.count) }
-        let rows = pair.count / width
-        let rowSums = (0..<rows).map { r in (0..<width).reduce(0) { $0 + pair[r * width + $1] } }
-        let columnSums = (0..<width).map { c in (0..<rows).reduce(0) { $0 + pair[$1 * width + c] } }
-        let total = rowSums.reduce(0, +)
-        return pair.indices.map {
-            min(floor, MarginalProjection.independenceValue(cell: $0, columns: width, rowSums: rowSums, columnSums: columnSums, total: total) / 2)
-        }
     }
 
     /// A column's noisy one-way counts with those taken as empty set to zero: below

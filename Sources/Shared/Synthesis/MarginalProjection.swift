@@ -74,12 +74,8 @@ public enum MarginalProjection {
         // table puts there: a cell whose independence value is itself below the floor is as
         // consistent with that value as with zero, and zeroing it would invent a dependence.
         if floor > 0 {
-            let floored = positive.enumerated().map { cell, value in
-                let bar = flooringAgainstIndependence
-                    ? min(floor, Self.independenceValue(cell: cell, columns: columns, rowSums: rowSums, columnSums: columnSums, total: total) / 2)
-                    : floor
-                return value < bar ? 0 : value
-            }
+            let bars = emptinessBars(rowSums: rowSums, columnSums: columnSums, floor: floor, againstIndependence: flooringAgainstIndependence)
+            let floored = zip(positive, bars).map { value, bar in value < bar ? 0 : value }
             if floored.reduce(0, +) > 0 { positive = floored }
         }
         if let empty {
@@ -115,9 +111,17 @@ public enum MarginalProjection {
         return positive
     }
 
-    /// What the independence table with these margins holds in `cell` (row-major).
-    public static func independenceValue(cell: Int, columns: Int, rowSums: [Double], columnSums: [Double], total: Double) -> Double {
-        total > 0 ? rowSums[cell / columns] * columnSums[cell % columns] / total : 0
+    /// Each cell's bar for counting as empty in a table with these margins (row-major):
+    /// `floor`, or with `againstIndependence` the smaller of it and half the cell's value in
+    /// the independence table (`fitTable`'s `flooringAgainstIndependence`).
+    public static func emptinessBars(rowSums: [Double], columnSums: [Double], floor: Double, againstIndependence: Bool) -> [Double] {
+        let total = rowSums.reduce(0, +)
+        return rowSums.flatMap { rowSum in
+            columnSums.map { columnSum in
+                guard againstIndependence else { return floor }
+                return total > 0 ? min(floor, rowSum * columnSum / total / 2) : 0
+            }
+        }
     }
 
     /// Mutual information (nats) of a non-negative rows x columns table of counts.
