@@ -356,8 +356,20 @@ public struct MSTGenerator: Generator {
                 keptTotals[group] += kept[code]
                 clippedTotals[group] += clipped[code]
             }
+            // A numeric tail group none of whose bins stands out: its densities may only fall
+            // away from the bulk (the group with the most kept mass). Clipped noise alone sent
+            // such a group's rows to whichever far bin drew the largest noise, outliers that
+            // undid a column's Pearson correlations (docs/QUALITY.md).
+            let bulk = keptTotals.indices.max { keptTotals[$0] < keptTotals[$1] } ?? 0
+            let tailShares: [Int: Double] = (0..<cards[column]).reduce(into: [:]) { shares, group in
+                guard keptTotals[group] == 0, keptTotals[bulk] > 0, group != bulk else { return }
+                let codes = groups[column].indices.filter { groups[column][$0] == group }
+                guard let shape = tailShape(oneWay[column], codes: codes, column: schema.columns[column], outwardUp: group > bulk) else { return }
+                for (code, share) in zip(codes, shape) { shares[code] = share }
+            }
             withinGroup.append(groups[column].enumerated().map { code, group in
                 if keptTotals[group] > 0 { return kept[code] / keptTotals[group] }
+                if let share = tailShares[code] { return share }
                 if clippedTotals[group] > 0 { return clipped[code] / clippedTotals[group] }
                 return 1 / Double(groups[column].filter { $0 == group }.count)
             })
@@ -392,7 +404,19 @@ public struct MSTGenerator: Generator {
             // A group whose combined estimate passes `fineThreshold` deviations of its own noise
             // is supported even if none of its codes is: in a small table every bin can be below
             // the noise while groups are not (one noisy bin otherwise took a column's every row).
-            let groupStandsOut = (0..<cards[column]).map { oneWayVariance > 0 && combined[$0] > fineThreshold * (1 / weights[$0]).squareRoot() }
+            // In a numeric column such a group needs `isolatedThreshold` deviations unless it
+            // borders a supported group with kept codes, as a lone bin does (`keptCounts`): a
+            // far tail group passes two deviations by noise in a few runs out of a hundred, and
+            // with several per table one run in four had rows where the data has none.
+            let anchored = (0..<cards[column]).map { keptTotals[$0] > 0 && tableSupport[column][$0] }
+            let groupStandsOut = (0..<cards[column]).map { group in
+                var bar = fineThreshold
+                if schema.columns[column].kind.isNumeric, keptTotals[group] == 0 {
+                    let besideAnchor = (group > 0 && anchored[group - 1]) || (group + 1 < cards[column] && anchored[group + 1])
+                    if !besideAnchor { bar = isolatedThreshold }
+                }
+                return oneWayVariance > 0 && combined[group] > bar * (1 / weights[group]).squareRoot()
+            }
             var supported = (0..<cards[column]).filter { (keptTotals[$0] > 0 || groupStandsOut[$0]) && tableSupport[column][$0] }
             if supported.isEmpty { supported = (0..<cards[column]).filter { keptTotals[$0] > 0 || groupStandsOut[$0] } }
             if !supported.isEmpty, oneWayVariance > 0 {
@@ -473,6 +497,27 @@ public struct MSTGenerator: Generator {
             let windowPasses = nearMass && window.reduce(0, +) > fineThreshold * deviation * Double(window.count).squareRoot()
             return neighbour || windowPasses || value > isolatedThreshold * deviation ? value : 0
         }
+    }
+
+    /// Shares of a numeric group's bins (`codes`, ascending) when none of them stands out of the
+    /// noise: the noisy densities fitted non-increasing away from the bulk (`outwardUp`: the
+    /// group lies above it), weighted by inverse variance (a count's noise is the same in every
+    /// bin, so a density's variance falls with the bin's size squared), clipped at zero and
+    /// times the bin sizes. All zero: the bin nearest the bulk. Nil for a categorical column,
+    /// a group holding the missing code or a single bin.
+    func tailShape(_ counts: [Double], codes: [Int], column: ColumnSchema, outwardUp: Bool) -> [Double]? {
+        guard column.kind.isNumeric, codes.count > 1, codes.allSatisfy({ $0 < column.kind.valueCodeCount }) else { return nil }
+        let outward = outwardUp ? codes : codes.reversed()
+        let sizes = outward.map { max(Discretiser.binSize(column.kind, bin: $0) ?? 1, 1e-12) }
+        let fitted = MonotoneFit.nonIncreasing(zip(outward, sizes).map { counts[$0] / $1 }, weights: sizes.map { $0 * $0 })
+        var shares = zip(fitted, sizes).map { max($0, 0) * $1 }
+        let sum = shares.reduce(0, +)
+        if sum > 0 {
+            shares = shares.map { $0 / sum }
+        } else {
+            shares = shares.indices.map { $0 == 0 ? 1 : 0 }
+        }
+        return outwardUp ? shares : shares.reversed()
     }
 
     /// Sums of a row-major table (`cardinalities` per axis, last fastest) kept on `axes`,
