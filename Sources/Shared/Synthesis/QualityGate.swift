@@ -28,9 +28,8 @@ public struct QualityGate: Sendable, Codable, Equatable {
 
     public init(from decoder: any Decoder) throws {
         // Unknown keys are refused: a misspelt threshold must not silently gate nothing.
-        let names = try decoder.container(keyedBy: AnyKey.self).allKeys.map(\.stringValue)
         let known = CodingKeys.allCases.map(\.rawValue)
-        if let unknown = names.first(where: { !known.contains($0) }) {
+        if let unknown = try UnknownFields.of(decoder, known: Set(known)).first {
             throw DecodingError.dataCorrupted(.init(codingPath: decoder.codingPath,
                                                     debugDescription: "qualityGate: unknown field '\(unknown)' (known: \(known.joined(separator: ", ")))"))
         }
@@ -80,11 +79,4 @@ public struct QualityGate: Sendable, Codable, Equatable {
     }
 
     private static func format(_ value: Double) -> String { String(format: "%.3f", value) }
-
-    private struct AnyKey: CodingKey {
-        var stringValue: String
-        var intValue: Int? { nil }
-        init(stringValue: String) { self.stringValue = stringValue }
-        init?(intValue: Int) { nil }
-    }
 }

@@ -39,8 +39,19 @@ public struct ColumnSchema: Sendable, Equatable, Codable {
     public init(from decoder: any Decoder) throws {
         let container = try decoder.container(keyedBy: CodingKeys.self)
         name = try container.decode(String.self, forKey: .name)
-        missing = try container.decodeIfPresent(MissingValuePolicy.self, forKey: .missing) ?? .reject
+        let policy = try container.decodeIfPresent(String.self, forKey: .missing) ?? MissingValuePolicy.reject.rawValue
+        guard let missing = MissingValuePolicy(rawValue: policy) else {
+            throw ApiaryError(.invalidEncoding, "column '\(name)': missing must be \"reject\" or \"keep\", got \"\(policy)\"")
+        }
+        self.missing = missing
         let type = try container.decode(String.self, forKey: .type)
+        // Fields of another type (decimals on an integer, categories on a number) are refused
+        // like misspelt ones: the column would not be what its author meant.
+        let fields: [String: Set<String>] = ["categorical": ["categories"], "integer": ["lower", "upper", "bin_edges"],
+                                             "real": ["lower", "upper", "bin_edges", "decimals"]]
+        if let own = fields[type], let unknown = try UnknownFields.of(decoder, known: own.union(["name", "type", "missing"])).first {
+            throw ApiaryError(.invalidEncoding, "column '\(name)': unknown field '\(unknown)' for \(type == "integer" ? "an" : "a") \(type) column (it has name, type, missing, \(own.sorted().joined(separator: ", ")))")
+        }
         switch type {
         case "categorical":
             kind = .categorical(categories: try container.decode([String].self, forKey: .categories))

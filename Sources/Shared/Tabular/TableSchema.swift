@@ -38,6 +38,10 @@ public struct TableSchema: Sendable, Equatable, Codable {
 
     /// Decodes a schema; a wrong `format` tag is `.invalidEncoding`.
     public init(from decoder: any Decoder) throws {
+        let known: Set<String> = ["format", "columns", "target", "positive_category", "missing_tokens"]
+        if let unknown = try UnknownFields.of(decoder, known: known).first {
+            throw ApiaryError(.invalidEncoding, "unknown field '\(unknown)' (a schema has \(known.sorted().joined(separator: ", ")))")
+        }
         let container = try decoder.container(keyedBy: CodingKeys.self)
         let format = try container.decodeIfPresent(String.self, forKey: .format) ?? Self.formatTag
         guard format == Self.formatTag else {
@@ -171,6 +175,14 @@ public struct TableSchema: Sendable, Equatable, Codable {
 
     /// Decodes and validates schema JSON; `name` is used in error messages.
     public static func decode(_ data: Data, name: String = "schema") throws -> TableSchema {
+        do {
+            _ = try JSONSerialization.jsonObject(with: data)
+        } catch {
+            throw ApiaryError(.invalidEncoding, "\(name): not JSON (\(Self.syntaxError(error)))")
+        }
+        if let repeated = JSONDuplicateKeys.first(in: [UInt8](data)) {
+            throw ApiaryError(.invalidEncoding, "\(name): field '\(repeated.key)' appears twice in one object (line \(repeated.line)); keep one")
+        }
         let schema: TableSchema
         do {
             schema = try JSONDecoder().decode(TableSchema.self, from: data)
@@ -207,7 +219,32 @@ public struct TableSchema: Sendable, Equatable, Codable {
         }
     }
 
+    /// "column 2, field 'lower'" for columns[1].lower: columns counted from 1, as everywhere else.
     private static func path(_ codingPath: [any CodingKey]) -> String {
-        codingPath.isEmpty ? "top level" : codingPath.map { $0.intValue.map { "[\($0)]" } ?? $0.stringValue }.joined(separator: ".")
+        guard !codingPath.isEmpty else { return "top level" }
+        var parts: [String] = []
+        var index = 0
+        while index < codingPath.count {
+            let key = codingPath[index]
+            if key.stringValue == "columns", index + 1 < codingPath.count, let column = codingPath[index + 1].intValue {
+                parts.append("column \(column + 1)")
+                index += 2
+            } else if let item = key.intValue {
+                parts.append("item \(item + 1)")
+                index += 1
+            } else {
+                parts.append("field '\(key.stringValue)'")
+                index += 1
+            }
+        }
+        return parts.joined(separator: ", ")
+    }
+
+    /// Foundation's reason for a JSON syntax error, which on Linux names the line and column.
+    private static func syntaxError(_ error: any Error) -> String {
+        let underlying = (error as NSError).userInfo[NSUnderlyingErrorKey] as? NSError
+        let detail = [underlying?.userInfo[NSDebugDescriptionErrorKey], (error as NSError).userInfo[NSDebugDescriptionErrorKey]]
+            .compactMap { $0 as? String }.first { !$0.isEmpty && $0 != "The given data was not valid JSON." }
+        return detail ?? "a syntax error"
     }
 }

@@ -58,6 +58,20 @@ struct TableSchemaTests {
             ("{\"target\": \"c\", \"positive_category\": \"q\", \"columns\": [\(cat)]}", "positive category 'q'"),
             ("{\"columns\": [{\"name\": \"c\"}]}", "missing key 'type'"),
             ("{\"format\": \"other\", \"columns\": []}", "schema format 'other'"),
+            // Fields the format does not define, or not for this type, and keys given twice.
+            ("{\"target\": \"c\", \"postive_category\": \"a\", \"columns\": [\(cat)]}", "unknown field 'postive_category'"),
+            (column("{\"name\": \"x\", \"type\": \"integer\", \"lower\": 0, \"upper\": 5, \"bin_edges\": [0, 5], \"decimals\": 1}"),
+             "column 'x': unknown field 'decimals' for an integer column"),
+            (column("{\"name\": \"c\", \"type\": \"categorical\", \"categories\": [\"a\"], \"bin_edges\": [0, 1]}"),
+             "column 'c': unknown field 'bin_edges' for a categorical column"),
+            (column("{\"name\": \"c\", \"type\": \"categorical\", \"categories\": [\"a\"], \"missing\": \"drop\"}"),
+             "column 'c': missing must be \"reject\" or \"keep\", got \"drop\""),
+            ("{\"target\": \"c\",\n \"target\": \"d\", \"columns\": [\(cat)]}", "field 'target' appears twice in one object (line 2)"),
+            (column("{\"name\": \"x\", \"type\": \"real\", \"lower\": 0, \"lower\": 1, \"upper\": 5, \"bin_edges\": [0, 5]}"),
+             "field 'lower' appears twice"),
+            (column(cat + ", {\"name\": \"x\", \"type\": \"real\", \"lower\": \"0\", \"upper\": 5, \"bin_edges\": [0, 5]}"),
+             "wrong type at column 2, field 'lower'"),
+            ("{\"columns\": [", "not JSON"),
         ]
         for (json, expected) in cases {
             let reason = Self.reason(json)
