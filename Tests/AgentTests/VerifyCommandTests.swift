@@ -7,10 +7,10 @@ import TestSupport
 @Suite("apiary-agent verify")
 struct VerifyCommandTests {
     /// A full ledger written to a file, and the dataset it publishes.
-    func ledgerFile() throws -> (ledger: String, dataset: String) {
+    func ledgerFile(datasheet: [UInt8]? = nil) throws -> (ledger: String, dataset: String) {
         let path = LedgerFixture.temporaryPath("ledger.apl")
         let opened = try LedgerStore.open(path: path, create: true)
-        _ = try LedgerFixture.fullLedger(store: opened.store)
+        _ = try LedgerFixture.fullLedger(store: opened.store, datasheet: datasheet)
         let dataset = (path as NSString).deletingLastPathComponent + "/synthetic.csv"
         try DurableFile.write(LedgerFixture.datasetCSV, to: dataset)
         return (path, dataset)
@@ -32,9 +32,9 @@ struct VerifyCommandTests {
 
     @Test("--datasheet checks the datasheet against its publication's hash; an edited one fails; it needs --dataset")
     func datasheet() throws {
-        let (ledger, dataset) = try ledgerFile()
+        let (ledger, dataset) = try ledgerFile(datasheet: LedgerFixture.datasheetJSON())
         let sheet = (ledger as NSString).deletingLastPathComponent + "/datasheet.json"
-        try DurableFile.write(Array("datasheet".utf8), to: sheet)  // the fixture publishes SHA-256("datasheet")
+        try DurableFile.write(LedgerFixture.datasheetJSON(), to: sheet)
         let good = VerifyCommand.run(["--ledger", ledger, "--dataset", dataset, "--datasheet", sheet])
         #expect(good.exitCode == 0 && good.output.contains("and so does its datasheet"), "\(good.output)")
         let unchecked = VerifyCommand.run(["--ledger", ledger, "--dataset", dataset])
@@ -43,6 +43,33 @@ struct VerifyCommandTests {
         let edited = VerifyCommand.run(["--ledger", ledger, "--dataset", dataset, "--datasheet", sheet])
         #expect(edited.exitCode == 1 && edited.output.contains("the datasheet's SHA-256"), "\(edited.output)")
         #expect(VerifyCommand.run(["--ledger", ledger, "--datasheet", sheet]).exitCode == 2)
+    }
+
+    @Test("a datasheet bound by its hash but stating another epsilon, delta, contributor list, generator, row count or CSV hash fails")
+    func datasheetStatements() throws {
+        // What a coordinator could publish: the entry binds these bytes, the co-signers never read them.
+        let cases: [(edit: (String, String), expected: String)] = [
+            (("\"epsilon\": 1.5", "\"epsilon\": 0.5"), "privacy.epsilon 0.5 is not the publication's epsilon_micros 1500000"),
+            (("\"epsilon\": 1.5", "\"epsilon\": 1.4999999"), "ceil(10^6 epsilon) = 1500000"),  // rounds up to the entry: agrees
+            (("\"delta\": 2e-16", "\"delta\": 1e-16"), "privacy.delta 1e-16 is not the publication's delta_attos 200"),
+            (("\"hospital-c\", ", ""), "contributors [\"hospital-a\", \"hospital-b\"] are not the publication's"),
+            (("\"name\": \"mst\"", "\"name\": \"copula\""), "generator.name 'copula' is not the publication's generator 'mst'"),
+            (("\"rows\": 2", "\"rows\": 99"), "the datasheet says 99 rows, the file has 2 after its header"),
+            ((SHA256.hash(LedgerFixture.datasetCSV).hexString, String(repeating: "0", count: 64)), "hashes.synthetic.csv 0000"),
+            (("apiary-datasheet-v1", "other"), "format is not apiary-datasheet-v1"),
+        ]
+        for (edit, expected) in cases {
+            let sheetBytes = LedgerFixture.datasheetJSON(replacing: [edit])
+            let (ledger, dataset) = try ledgerFile(datasheet: sheetBytes)
+            let sheet = (ledger as NSString).deletingLastPathComponent + "/datasheet.json"
+            try DurableFile.write(sheetBytes, to: sheet)
+            let result = VerifyCommand.run(["--ledger", ledger, "--dataset", dataset, "--datasheet", sheet])
+            if expected.hasPrefix("ceil") {
+                #expect(result.exitCode == 0, "epsilon within the entry's rounding agrees: \(result.output)")
+            } else {
+                #expect(result.exitCode == 1 && result.output.contains(expected), "\(edit): \(result.output)")
+            }
+        }
     }
 
     @Test("without --kit the output says the genesis was not checked; a kit of another consortium fails it; a kit without genesis.json is an error")

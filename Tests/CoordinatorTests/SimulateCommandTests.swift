@@ -67,4 +67,30 @@ struct SimulateCommandTests {
         #expect(reason(nil).contains("gate.json: no such file"))
         #expect(!FileManager.default.fileExists(atPath: directory + "/out"), "nothing written for a refused gate")
     }
+
+    @Test("a delta outside (0, 1), an epsilon no noise reaches, empty --out text or a folder for a CSV: a clear error and no output folder")
+    func refusedSettingsLeaveNoFolder() throws {
+        let directory = NSTemporaryDirectory() + "apiary-simulate-refused-\(UUID().uuidString)"
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        func reason(_ arguments: [String]) -> String {
+            do {
+                _ = try SimulateCommand.run(arguments, progress: { _ in })
+                return "accepted"
+            } catch {
+                return "\(error)"
+            }
+        }
+        func replacing(_ option: String, with value: String) -> [String] {
+            var arguments = Self.arguments(out: directory + "/out", extra: [])
+            arguments[arguments.firstIndex(of: option)! + 1] = value
+            return arguments
+        }
+        #expect(reason(replacing("--delta", with: "2")).contains("option --delta must lie in (0, 1), got 2"))
+        #expect(reason(replacing("--epsilon", with: "0.001")).contains("epsilon"))
+        #expect(reason(replacing("--out", with: "")).contains("option --out needs a folder path"))
+        #expect(reason(replacing("--institution", with: "a=\(directory)")).contains("is a folder, not a file"))
+        #expect(reason(replacing("--institution", with: "a=\(directory)/nope.csv")).contains("nope.csv: no such file"))
+        #expect(!FileManager.default.fileExists(atPath: directory + "/out"), "a refused run leaves no folder")
+    }
 }

@@ -91,7 +91,21 @@ public struct LedgerFixture {
 
     /// A ledger with every entry kind but a rejection: genesis, two rounds with settlements, a
     /// publication and a licence, each final.
-    public static func fullLedger(store: LedgerStore? = nil) throws -> LedgerAppender {
+    /// A datasheet stating what `fullLedger(datasheet:)`'s publication and `datasetCSV` show
+    /// (epsilon 1.5, delta 2e-16, the three institutions, mst, 2 rows); `replacing` edits its text.
+    public static func datasheetJSON(replacing edits: [(String, String)] = []) -> [UInt8] {
+        var text = """
+        {"format": "apiary-datasheet-v1", "rows": 2, "contributors": ["hospital-c", "hospital-a", "hospital-b"],
+         "generator": {"name": "mst"}, "privacy": {"epsilon": 1.5, "delta": 2e-16},
+         "hashes": {"synthetic.csv": "\(SHA256.hash(datasetCSV).hexString)"}}
+        """
+        for (old, new) in edits { text = text.replacingOccurrences(of: old, with: new) }
+        return Array(text.utf8)
+    }
+
+    /// Every entry kind but a rejection, each final; the publication's datasheet hash is
+    /// SHA-256 of `datasheet` (of the text "datasheet", which the encoding vectors use, if nil).
+    public static func fullLedger(store: LedgerStore? = nil, datasheet: [UInt8]? = nil) throws -> LedgerAppender {
         let appender = try appender(store: store)
         try appendEndorsed(.genesis(genesis), to: appender)
         for (roundId, contributors) in [(UInt64(1), institutions), (UInt64(2), Array(institutions.prefix(2)))] {
@@ -102,7 +116,7 @@ public struct LedgerFixture {
         }
         try appendEndorsed(.datasetPublication(DatasetPublicationEntry(
             datasetId: "synthetic-2025-01", csvHash: SHA256.hash(datasetCSV), csvSize: UInt64(datasetCSV.count),
-            datasheetHash: hash("datasheet"), generator: "mst", epsilonMicros: 1_500_000, deltaAttos: 200,
+            datasheetHash: datasheet.map(SHA256.hash) ?? hash("datasheet"), generator: "mst", epsilonMicros: 1_500_000, deltaAttos: 200,
             contributors: institutions, rounds: [1, 2])), to: appender)
         try appendEndorsed(.licenceGrant(LicenceGrantEntry(researcherId: researcher, datasetId: "synthetic-2025-01", creditsSpent: 150)), to: appender)
         return appender

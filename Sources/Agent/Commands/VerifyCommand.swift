@@ -26,7 +26,8 @@ public enum VerifyCommand {
                                checked); with --coordinator also the certificate to connect with
           --dataset FILE.csv   also verify this dataset file against its publication entry
           --datasheet FILE     with --dataset: also check the datasheet (JSON) against the hash
-                               its publication entry records
+                               its publication entry records, and its epsilon, delta,
+                               contributors, generator, rows and CSV hash against the entry
           --json               print the result as JSON
           --help               show this help
 

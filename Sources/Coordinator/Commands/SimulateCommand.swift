@@ -80,6 +80,9 @@ public enum SimulateCommand {
             epsilon = value
         }
         guard let delta = try options.double("delta") else { throw ApiaryError(.invalidArgument, "missing required option --delta") }
+        guard delta > 0, delta < 1 else {
+            throw ApiaryError(.invalidArgument, "option --delta must lie in (0, 1), got \(options.string("delta") ?? "")")
+        }
         let generatorName = options.string("generator") ?? "mst"
         guard let generator = GeneratorKind(rawValue: generatorName) else {
             throw ApiaryError(.invalidArgument, "option --generator must be mst or copula, got '\(generatorName)'")
@@ -100,10 +103,17 @@ public enum SimulateCommand {
         return SimulationConfiguration(
             schema: schema, institutions: institutions, epsilon: epsilon, delta: delta, generator: generator,
             rows: try options.int("rows", in: 1...100_000_000), keyBits: keyBits, seed: seed,
-            holdoutPath: options.string("holdout"), outputDirectory: try options.required("out"),
+            holdoutPath: options.string("holdout"), outputDirectory: try outputFolder(options),
             quorum: try options.int("quorum", in: 1...institutions.count),
             threshold: try options.int("threshold", in: 0...institutions.count), badRows: policy,
             qualityGate: try options.string("quality-gate").map(loadGate))
+    }
+
+    /// The --out folder (not empty text).
+    static func outputFolder(_ options: CommandLineOptions) throws -> String {
+        let path = try options.required("out")
+        guard !path.isEmpty else { throw ApiaryError(.invalidArgument, "option --out needs a folder path, got empty text") }
+        return path
     }
 
     /// Reads a quality gate (JSON object), naming the file in errors.

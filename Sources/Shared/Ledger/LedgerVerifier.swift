@@ -60,7 +60,8 @@ public enum LedgerVerifier {
     }
 
     /// Verifies ledger records (as read from a file) and optionally a dataset file's bytes.
-    /// `datasheet`, given with `dataset`, must be the bytes whose SHA-256 the publication records.
+    /// `datasheet`, given with `dataset`, must be the bytes whose SHA-256 the publication records,
+    /// and state what the entry and the file show (`DatasheetAgreement`).
     public static func verify(records: [LedgerRecord], dataset: [UInt8]? = nil, datasheet: [UInt8]? = nil) -> Result<LedgerVerificationReport, LedgerFault> {
         let signatures = SignatureBatch()
         let (replay, replayFault) = Self.replay(records, signatures: signatures)
@@ -106,8 +107,10 @@ public enum LedgerVerifier {
         guard publication.csvSize == UInt64(bytes.count) else {
             return failure("the file has \(bytes.count) bytes, the publication says \(publication.csvSize)")
         }
-        if let datasheet, SHA256.hash(datasheet) != publication.datasheetHash {
-            return failure("the datasheet's SHA-256 \(SHA256.hash(datasheet).hexString) is not the published \(publication.datasheetHash.hexString) (an edited or another dataset's datasheet)")
+        if let datasheet {
+            guard SHA256.hash(datasheet) == publication.datasheetHash else {
+                return failure("the datasheet's SHA-256 \(SHA256.hash(datasheet).hexString) is not the published \(publication.datasheetHash.hexString) (an edited or another dataset's datasheet)")
+            }
         }
         guard replay.finality.isFinal(index), let head = replay.latestCoordinatorHead, head.head.size > UInt64(index) else {
             return failure("the publication entry is not final yet (it needs the coordinator's and t institutions' signatures on heads covering it)")
@@ -131,6 +134,9 @@ public enum LedgerVerifier {
         }
         guard Set(publication.contributors) == contributors else { return failure("its contributors differ from its rounds'") }
         guard publication.epsilonMicros <= epsilonSum else { return failure("its epsilon exceeds the sum of its rounds'") }
+        if let datasheet, let disagreement = DatasheetAgreement.firstDisagreement(datasheet: datasheet, publication: publication, csv: bytes) {
+            return failure(disagreement)
+        }
         return .success((index, publication.datasetId))
     }
 

@@ -68,7 +68,7 @@ public struct FederatedSimulation: Sendable {
             if result.skippedRows > 5 { progress("\(institution.name): ... and \(result.skippedRows - 5) more skipped rows") }
             tables.append(result.table)
         }
-        // The holdout and the output folder are checked now, not after the rounds have spent the budget.
+        // The holdout is checked now, not after the rounds have spent the budget.
         var holdouts: [Table]? = nil
         if let holdoutPath = config.holdoutPath, config.qualityBudgetShare > 0 {
             let holdoutRead = try reader.read(path: holdoutPath)
@@ -78,7 +78,6 @@ public struct FederatedSimulation: Sendable {
             }
             holdouts = (0..<n).map { index in holdoutRead.table.filter { $0 % n == index } }
         }
-        try DurableFile.makeDirectory(config.outputDirectory, mode: 0o755)
         lap("read")
 
         // One plan for every release of the run, checked by each institution against the budget.
@@ -106,6 +105,8 @@ public struct FederatedSimulation: Sendable {
         // aggregate), or one full key with a threshold of 0.
         let threshold = config.threshold ?? (n >= 2 ? n / 2 + 1 : 0)
         guard (0...n).contains(threshold) else { throw ApiaryError(.invalidArgument, "threshold must be in 0...\(n), got \(threshold)") }
+        // Created once every setting has been checked: a refused run leaves no empty folder.
+        try DurableFile.makeDirectory(config.outputDirectory, mode: 0o755)
         let publicKey: PaillierPublicKey
         let decryptor: any AggregateDecryptor
         if threshold >= 1 {

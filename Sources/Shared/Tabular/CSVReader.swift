@@ -27,8 +27,13 @@ public struct CSVReader: Sendable {
 
     /// Reads the file at `path`; `name` (default: the path) is used in messages.
     public func read(path: String, name: String? = nil) throws -> CSVReadResult {
+        var isDirectory: ObjCBool = false
+        if FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory), isDirectory.boolValue {
+            throw ApiaryError(.invalidArgument, "CSV file \(path) is a folder, not a file")
+        }
         guard let handle = FileHandle(forReadingAtPath: path) else {
-            throw ApiaryError(.notFound, "cannot open CSV file \(path)")
+            let reason = FileManager.default.fileExists(atPath: path) ? "it may not be read (permissions)" : "no such file"
+            throw ApiaryError(.notFound, "cannot open CSV file \(path): \(reason)")
         }
         defer { try? handle.close() }
         var session = Session(reader: self, file: name ?? path)

@@ -145,7 +145,10 @@ public struct SchemaInference: Sendable {
         if forceCategorical, Set(present).count > Self.maximumTargetClasses {
             throw ApiaryError(.invalidArgument, "target '\(name)' has \(Set(present).count) distinct values: a target is a class label (at most \(Self.maximumTargetClasses) classes); choose another column, or bin this one into classes first")
         }
-        if !isNumeric || forceCategorical || (isWhole && Set(values).count <= maxIntegerCategories) {
+        // One value only: a category. As a number it would get a bin of one step ([7.5, 7.6])
+        // and synthetic values spread over it, where the data has a constant.
+        let isConstant = Set(values).count == 1
+        if !isNumeric || forceCategorical || isConstant || (isWhole && Set(values).count <= maxIntegerCategories) {
             var categories = Array(Set(present))
             if isNumeric {
                 categories.sort { DecimalNumber.parse($0)! < DecimalNumber.parse($1)! }
