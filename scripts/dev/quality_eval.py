@@ -112,12 +112,13 @@ def details(data_dir, synthetic_path):
                   "synthetic", np.nanpercentile(synthetic[column], levels).round(2))
 
 
-def run_all(coordinator, out, key_bits, seeds, data_root="Deploy/sample-data", generators=("mst", "copula")):
+def run_all(coordinator, out, key_bits, seeds, data_root="Deploy/sample-data", generators=("mst", "copula"),
+            tables=("flchain", "credit"), epsilons=("1", "5", "inf"), settings=("3 institutions", "central")):
     rows = []
-    for table in ("flchain", "credit"):
+    for table in tables:
         data = os.path.join(data_root, table)
-        for epsilon in ("1", "5", "inf"):
-            for setting in ("3 institutions", "central"):
+        for epsilon in epsilons:
+            for setting in settings:
                 for generator in generators:
                     if setting == "central":
                         institutions = ["--institution", f"union={data}/train.csv"]
@@ -154,12 +155,18 @@ def main():
     parser.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2, 3, 4, 5])
     parser.add_argument("--data-root", default="Deploy/sample-data", help="folder with flchain/ and credit/ (for --run)")
     parser.add_argument("--generators", nargs="+", default=["mst", "copula"], help="with --run: which generators")
+    parser.add_argument("--tables", nargs="+", default=["flchain", "credit"], help="with --run: which tables")
+    parser.add_argument("--epsilons", nargs="+", default=["1", "5", "inf"], help="with --run: which epsilons")
+    parser.add_argument("--settings", nargs="+", choices=["federated", "central"], default=["federated", "central"],
+                        help="with --run: the three institution files, the union as one institution, or both")
     parser.add_argument("--details", action="store_true", help="with --data/--synthetic: per-pair scores and tail percentiles")
     args = parser.parse_args()
     if args.run:
         print("| table | generator | epsilon | setting | overall | column shapes | pair trends (sd) | AUC ratio (sd) | simulate s |")
         print("|---|---|---|---|---|---|---|---|---|")
-        run_all(args.coordinator, args.out, args.key_bits, args.seeds, args.data_root, args.generators)
+        settings = [("3 institutions" if s == "federated" else "central") for s in args.settings]
+        run_all(args.coordinator, args.out, args.key_bits, args.seeds, args.data_root, args.generators,
+                args.tables, args.epsilons, settings)
         return
     if not args.data or not args.synthetic:
         parser.error("give --data and --synthetic, or --run")

@@ -53,6 +53,7 @@ public enum RunCommand {
         let holdout = try configuration.holdout.map { path -> Table in
             let result = try CSVReader(schema: schema, policy: configuration.badRows == "skip" ? .skip : .reject).read(path: path)
             Log.info("agent.holdout_checked", ["agent": identity.name, "rows": String(result.table.rowCount), "skipped_rows": String(result.skippedRows)])
+            for issue in result.issues.prefix(5) { Log.warning("agent.row_skipped", ["agent": identity.name, "where": issue.description]) }
             return result.table
         }
         let store = try AgentStore(root: configuration.state)

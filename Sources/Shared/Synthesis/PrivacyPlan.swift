@@ -60,8 +60,11 @@ public struct PrivacyPlan: Sendable, Codable, Equatable {
         }
         // epsilon grows with rho: bracket, then bisect on a log scale to 1e-9 relative.
         var low = 1e-12, high = 1e6
-        guard try epsilonAt(low) <= epsilon else {
-            throw ApiaryError(.outOfRange, "no noise level reaches epsilon \(epsilon) at delta \(delta)")
+        let floor = try epsilonAt(low)
+        guard floor <= epsilon else {
+            // Near-infinite noise still costs log(1/delta)/(order - 1) at the grid's largest order.
+            throw ApiaryError(.outOfRange, "no noise level reaches epsilon \(epsilon) at delta \(delta): the accountant's smallest "
+                              + "reachable epsilon there is \(String(format: "%.4g", floor)); raise epsilon or delta")
         }
         if try epsilonAt(high) <= epsilon { low = high }
         while high / low > 1 + 1e-9 {

@@ -1,3 +1,5 @@
+import Foundation
+
 /// What is wrong with a CSV file or one of its rows. The cases never carry a cell's content:
 /// the data is private, so messages say what kind of problem it is and where.
 public enum CSVProblem: Sendable, Equatable, CustomStringConvertible {
@@ -13,8 +15,9 @@ public enum CSVProblem: Sendable, Equatable, CustomStringConvertible {
     case quoteInUnquotedField
     /// A row with a different number of fields than the header.
     case raggedRow(expected: Int, found: Int)
-    /// A schema column absent from the header.
-    case missingColumn(name: String)
+    /// A schema column absent from the header; `similar` is a header name equal to it but for
+    /// case and surrounding spaces (the usual cause: `Age` against `age `).
+    case missingColumn(name: String, similar: String? = nil)
     /// The header names a column twice.
     case duplicateHeader(name: String)
     /// A categorical cell whose text is not one of the column's categories.
@@ -39,7 +42,9 @@ public enum CSVProblem: Sendable, Equatable, CustomStringConvertible {
         case .characterAfterClosingQuote: return "unexpected character after a closing quote"
         case .quoteInUnquotedField: return "quote inside an unquoted field (quote the whole field and double the quote)"
         case .raggedRow(let expected, let found): return "ragged row: \(found) fields, the header has \(expected)"
-        case .missingColumn(let name): return "missing column '\(name)' required by the schema"
+        case .missingColumn(let name, let similar):
+            let hint = similar.map { " (the header has '\($0)': names must match exactly, case and spaces included)" } ?? ""
+            return "missing column '\(name)' required by the schema\(hint)"
         case .duplicateHeader(let name): return "column '\(name)' appears twice in the header"
         case .unknownCategory: return "unknown category (not one of the schema's categories)"
         case .unparsableNumber: return "unparsable number"
@@ -63,6 +68,13 @@ public enum CSVProblem: Sendable, Equatable, CustomStringConvertible {
     static func separatorProblem(header: [String]) -> CSVProblem? {
         guard header.count == 1 else { return nil }
         return [";", "\t", "|"].first { header[0].contains($0) }.map { .notCommaSeparated(separator: $0) }
+    }
+
+    /// The header name that equals `name` once case and surrounding spaces are ignored, if any.
+    static func similarName(to name: String, in header: [String]) -> String? {
+        func folded(_ text: String) -> String { text.trimmingCharacters(in: .whitespaces).lowercased() }
+        let target = folded(name)
+        return header.first { $0 != name && folded($0) == target }
     }
 
     static func format(_ x: Double) -> String {

@@ -148,7 +148,7 @@ public struct CSVReader: Sendable {
             }
             positions = try reader.schema.columns.map { column in
                 guard let position = seen[column.name] else {
-                    throw CSVIssue(file: file, line: record.line, column: nil, problem: .missingColumn(name: column.name)).error
+                    throw CSVIssue(file: file, line: record.line, column: nil, problem: .missingColumn(name: column.name, similar: CSVProblem.similarName(to: column.name, in: record.fields))).error
                 }
                 return position
             }

@@ -112,18 +112,18 @@ public struct TableSchema: Sendable, Equatable, Codable {
                 }
             case .integer(let lower, let upper, let edges), .real(let lower, let upper, let edges, _):
                 guard lower.isFinite, upper.isFinite else { throw invalid("\(label): bounds must be finite numbers") }
-                guard lower < upper else { throw invalid("\(label): lower bound \(lower) must be below upper bound \(upper)") }
+                guard lower < upper else { throw invalid("\(label): lower bound \(CSVProblem.format(lower)) must be below upper bound \(CSVProblem.format(upper))") }
                 guard edges.count >= 2 else { throw invalid("\(label): needs at least two bin edges (one bin), got \(edges.count)") }
                 for (i, edge) in edges.enumerated() {
                     guard edge.isFinite else { throw invalid("\(label): bin edge \(i + 1) is not a finite number") }
                     if i > 0, edge <= edges[i - 1] {
                         throw invalid(edge == edges[i - 1]
-                            ? "\(label): bin edge \(edge) appears twice"
-                            : "\(label): bin edges are not sorted (\(edges[i - 1]) before \(edge))")
+                            ? "\(label): bin edge \(CSVProblem.format(edge)) appears twice"
+                            : "\(label): bin edges are not sorted (\(CSVProblem.format(edges[i - 1])) before \(CSVProblem.format(edge)))")
                     }
                 }
                 guard lower >= edges[0], upper <= edges[edges.count - 1] else {
-                    throw invalid("\(label): bounds [\(lower), \(upper)] lie outside the bin edges [\(edges[0]), \(edges[edges.count - 1])]")
+                    throw invalid("\(label): bounds [\(CSVProblem.format(lower)), \(CSVProblem.format(upper))] lie outside the bin edges [\(CSVProblem.format(edges[0])), \(CSVProblem.format(edges[edges.count - 1]))]")
                 }
                 if case .integer = column.kind {
                     guard lower == lower.rounded(), upper == upper.rounded() else {
@@ -136,13 +136,13 @@ public struct TableSchema: Sendable, Equatable, Codable {
                 }
                 // Each bin must hold some valid value, or the model could sample an impossible one.
                 for bin in 0..<(edges.count - 1) where Discretiser.binRange(column.kind, bin: bin) == nil {
-                    throw invalid("\(label): bin [\(edges[bin]), \(edges[bin + 1])] holds no valid value within the bounds")
+                    throw invalid("\(label): bin [\(CSVProblem.format(edges[bin])), \(CSVProblem.format(edges[bin + 1]))] holds no valid value within the bounds")
                 }
                 if case .real(_, _, _, let decimals) = column.kind, let decimals {
                     guard (0...12).contains(decimals) else { throw invalid("\(label): decimals must be in 0...12, got \(decimals)") }
                     // Values are written rounded to `decimals`: each bin must hold such a value.
                     for bin in 0..<(edges.count - 1) where Discretiser.decimalGrid(column.kind, bin: bin)?.count == 0 {
-                        throw invalid("\(label): bin [\(edges[bin]), \(edges[bin + 1])] holds no value with \(decimals) decimals; raise decimals or merge the bin")
+                        throw invalid("\(label): bin [\(CSVProblem.format(edges[bin])), \(CSVProblem.format(edges[bin + 1]))] holds no value with \(decimals) decimals; raise decimals or merge the bin")
                     }
                 }
             }

@@ -331,6 +331,13 @@ struct MSTGeneratorTests {
         let tree = try #require(try plan.noise(for: MSTGenerator.treeRelease))
         let selection = try #require(try plan.noise(for: MSTGenerator.selectionRelease))
         #expect(tree.targetTotalMu / (tree.l2 * tree.l2) < selection.targetTotalMu / (selection.l2 * selection.l2))
+        // Below what the accountant can reach at this delta, the error says how low it goes.
+        do {
+            _ = try PrivacyPlan.calibrate(releases: releases, epsilon: 1e-4, delta: 1e-6, quorum: 2)
+            Issue.record("epsilon 1e-4 was accepted")
+        } catch let error as ApiaryError {
+            #expect(error.code == .outOfRange && error.reason.contains("smallest reachable epsilon there is 0.0"), "\(error)")
+        }
     }
 }
 

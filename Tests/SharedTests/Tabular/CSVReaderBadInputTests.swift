@@ -36,6 +36,10 @@ struct CSVReaderBadInputTests {
         let result = try Self.read("score,extra,kind,age\n0.25,zzz,b,30\n1,,a,90\n")
         #expect(result.table.rowCount == 2 && result.skippedRows == 0)
         #expect(result.table.values[0] == [1, 0] && result.table.values[1] == [30, 90] && result.table.values[2] == [0.25, 1])
+        // An extra column's name may repeat (it is not read); numbers may carry spaces, categories may not.
+        let repeated = try Self.read("note,kind,note,age,score\nx,a,y, 30 ,0.5\n")
+        #expect(repeated.table.values[1] == [30])
+        #expect(Self.failure(Array("kind,age,score\n a,30,0.5\n".utf8)).hasPrefix("site.csv:2:1 (column 'kind'): unknown category"))
     }
 
     @Test("each bad row names file, line, column and problem, without the cell's content")
@@ -53,6 +57,8 @@ struct CSVReaderBadInputTests {
             ("kind,age,score\na,30,\n", "site.csv:2:3 (column 'score'): missing value", "§"),
             ("kind,age,score\na,30,0.5\n\"b,30,0.5\n", "site.csv:3:1 (column 'kind'): unterminated quoted field", "§"),
             ("kind,score\na,0.5\n", "site.csv:1: missing column 'age' required by the schema", "§"),
+            ("kind,Age ,score\na,30,0.5\n",
+             "site.csv:1: missing column 'age' required by the schema (the header has 'Age ': names must match exactly", "§"),
             ("kind,age,kind,score\n", "site.csv:1:3: column 'kind' appears twice in the header", "§"),
         ]
         for (text, expected, secret) in cases {
