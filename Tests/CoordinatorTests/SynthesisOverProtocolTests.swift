@@ -98,6 +98,10 @@ struct SynthesisOverProtocolTests {
         // Three contributors carry more noise than the quorum of two the plan was sized for.
         #expect(epsilon < 1.0 && epsilon > 0.3)
         #expect((datasheet["contributors"] as? [String])?.count == 3)
+        // The tree it kept: a root line and one edge per other column.
+        let structure = try #require((datasheet["generator"] as? [String: Any])?["structure"] as? [String])
+        #expect(structure.count == consortium.schema.columns.count && structure[0].hasSuffix(" (root)"))
+        #expect(structure.dropFirst().allSatisfy { $0.contains(" <- ") })
         #expect(datasheet["quality"] == nil)
         // Each agent's own accountant agrees with what it was charged: three rounds, within its budget.
         let ledger = try PrivacyBudgetLedger(fileURL: try AgentStore(root: fixture.directory + "/agents/bank-a").budgetFile,

@@ -23,6 +23,8 @@ public final class SynthesisRun: RoundApplier, @unchecked Sendable {
         var rows: Int
         var estimatedRecords: Double
         var modelHash: String
+        /// The model's dependencies for the datasheet (nil in a state saved before they were kept).
+        var structure: [String]?
     }
 
     /// A candidate the quality gate kept from publication.
@@ -208,8 +210,8 @@ public final class SynthesisRun: RoundApplier, @unchecked Sendable {
                 }
                 let failures = qualityGate?.failures(quality) ?? []
                 if failures.isEmpty {
-                    try publish(csv: csv, rows: candidate.rows, estimatedRecords: candidate.estimatedRecords, id: candidate.id, state: next,
-                                quality: quality)
+                    try publish(csv: csv, rows: candidate.rows, estimatedRecords: candidate.estimatedRecords, structure: candidate.structure,
+                                id: candidate.id, state: next, quality: quality)
                     next.dataset = candidate.id
                 } else {
                     next.rejection = Rejection(dataset: candidate.id, sha256: candidate.sha256, csvBytes: csv.count, failures: failures, quality: quality)
@@ -235,10 +237,11 @@ public final class SynthesisRun: RoundApplier, @unchecked Sendable {
                         // Written before the state names it, so a restart finds the same candidate.
                         try DurableFile.write(csv, to: candidatePath(id), mode: 0o600)
                         next.candidate = Candidate(id: id, sha256: SHA256.hash(csv).hexString, rows: rows,
-                                                   estimatedRecords: model.estimatedRecords, modelHash: modelHash)
+                                                   estimatedRecords: model.estimatedRecords, modelHash: modelHash, structure: model.structure)
                         Log.info("dataset.candidate", ["dataset": id, "rows": String(rows), "sha256": next.candidate!.sha256])
                     } else {
-                        try publish(csv: csv, rows: rows, estimatedRecords: model.estimatedRecords, id: id, state: next, quality: nil)
+                        try publish(csv: csv, rows: rows, estimatedRecords: model.estimatedRecords, structure: model.structure,
+                                    id: id, state: next, quality: nil)
                         next.dataset = id
                         finished = true
                     }
@@ -258,13 +261,14 @@ public final class SynthesisRun: RoundApplier, @unchecked Sendable {
     }
 
     /// Writes the synthetic table with its datasheet into datasets/<id>/.
-    private func publish(csv: [UInt8], rows: Int, estimatedRecords: Double, id: String, state: Saved, quality: SecureQualityScores?) throws {
+    private func publish(csv: [UInt8], rows: Int, estimatedRecords: Double, structure: [String]?, id: String, state: Saved,
+                         quality: SecureQualityScores?) throws {
         let folder = datasetsDirectory + "/" + id
         try DurableFile.makeDirectory(folder, mode: 0o755)
         let (spent, order) = try state.plan.accountedEpsilon(contributors: state.contributorsByRelease)
         let datasheet = Datasheet(
             schema: schema, rows: rows, estimatedRealRecords: estimatedRecords,
-            generator: .init(name: generator.name, parameters: generator.parameters),
+            generator: .init(name: generator.name, parameters: generator.parameters, structure: structure),
             privacy: .init(epsilon: spent, delta: delta, targetEpsilon: epsilon, order: order.isFinite ? order : nil, quorum: quorum,
                            accountant: "Renyi DP of the Skellam mechanism (Agarwal, Kairouz, Liu 2021) composed over every release, dp-accounting's default orders, improved RDP-to-(epsilon, delta) conversion",
                            unit: "record (adding or removing one row at any institution)", releases: state.records),

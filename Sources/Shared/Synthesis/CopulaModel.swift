@@ -30,6 +30,11 @@ public struct CopulaModel: SynthesisModel, Codable, Equatable {
         self.estimatedRecords = estimatedRecords
     }
 
+    /// One line: every pair of columns is linked, through one correlation of normal scores.
+    public var structure: [String] {
+        ["every pair of the \(schema.columns.count) columns, through a Gaussian copula's correlation matrix"]
+    }
+
     /// Cumulative probabilities at code boundaries (0 first, 1 last) of every column.
     public var cumulative: [[Double]] { marginals.map(Self.boundaries) }
 

@@ -15,11 +15,15 @@ public struct Datasheet: Sendable, Codable, Equatable {
         public let name: String
         /// Public settings.
         public let parameters: [String: String]
+        /// The fitted model's dependencies (`SynthesisModel.structure`); nil in a datasheet
+        /// written before they were recorded.
+        public let structure: [String]?
 
         /// A summary.
-        public init(name: String, parameters: [String: String]) {
+        public init(name: String, parameters: [String: String], structure: [String]? = nil) {
             self.name = name
             self.parameters = parameters
+            self.structure = structure
         }
     }
 
@@ -144,6 +148,14 @@ public struct Datasheet: Sendable, Codable, Equatable {
         lines.append("| estimated real records (DP) | \(number(estimatedRealRecords, 0)) |")
         lines.append("| cryptography | \(cryptography) |")
         lines.append("")
+        if let structure = generator.structure, !structure.isEmpty {
+            lines.append("## Model structure")
+            lines.append("")
+            lines.append("The dependencies the generator kept (`child <- parent`); columns it does not link are independent given their neighbours.")
+            lines.append("")
+            for line in structure { lines.append("- \(line)") }
+            lines.append("")
+        }
         lines.append("## Privacy")
         lines.append("")
         if privacy.epsilon.isFinite {

@@ -193,7 +193,7 @@ public struct FederatedSimulation: Sendable {
         let (epsilon, order) = try plan.accountedEpsilon(contributors: contributorsByRelease)
         let datasheet = Datasheet(
             schema: schema, rows: rowCount, estimatedRealRecords: fitted.estimatedRecords,
-            generator: .init(name: generator.name, parameters: generator.parameters),
+            generator: .init(name: generator.name, parameters: generator.parameters, structure: fitted.structure),
             privacy: .init(epsilon: epsilon, delta: config.delta, targetEpsilon: config.epsilon,
                            order: order.isFinite ? order : nil, quorum: quorum,
                            accountant: "Renyi DP of the Skellam mechanism (Agarwal, Kairouz, Liu 2021, Thm 3.5) composed over every release, dp-accounting's default orders, improved RDP-to-(epsilon, delta) conversion",

@@ -66,6 +66,15 @@ public struct TreeModel: SynthesisModel, Codable, Equatable {
         self.estimatedRecords = estimatedRecords
     }
 
+    /// `ROOT (root)`, then per edge `CHILD <- PARENT` or `CHILD <- PARENT, SECOND PARENT`, in
+    /// sampling order.
+    public var structure: [String] {
+        let name = { (column: Int) in self.schema.columns[column].name }
+        return ["\(name(root)) (root)"] + edges.map { edge in
+            "\(name(edge.child)) <- \(name(edge.parent))" + (edge.secondParent.map { ", \(name($0))" } ?? "")
+        }
+    }
+
     /// Number of groups of each column.
     public var groupCounts: [Int] { groups.map { ($0.max() ?? -1) + 1 } }
 

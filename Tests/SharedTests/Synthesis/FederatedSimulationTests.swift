@@ -48,6 +48,13 @@ struct FederatedSimulationTests {
             edge.trimmingCharacters(in: .whitespaces).components(separatedBy: "->").flatMap { $0.components(separatedBy: "+") }
         })
         #expect(names.isSubset(of: ["A", "B", "C", "X"]))
+        // The datasheet states the same tree: the root, then one line per edge, every column once as a child.
+        let structure = try #require(sheet.generator.structure)
+        #expect(structure.count == 4 && structure[0].hasSuffix(" (root)"))
+        #expect(Set(structure.dropFirst().map { String($0.prefix { $0 != " " }) } + [String(structure[0].prefix { $0 != " " })]) == ["A", "B", "C", "X"])
+        let edgeCount = tree.dropFirst(6).split(separator: ",").count
+        #expect(structure.count - 1 == edgeCount)
+        #expect(try String(contentsOfFile: directory + "/out/datasheet.md", encoding: .utf8).contains("## Model structure"))
     }
 
     @Test("no noise with one institution reproduces the real marginals; bad configurations are refused")
@@ -64,6 +71,7 @@ struct FederatedSimulationTests {
         #expect(result.synthetic.rowCount == 400)
         #expect(result.datasheet.privacy.epsilon == .infinity)
         #expect(result.datasheet.markdown().contains("No differential privacy"))
+        #expect(result.datasheet.generator.structure?.first?.contains("Gaussian copula") == true)
 
         var bad = configuration
         bad.quorum = 2
