@@ -42,18 +42,21 @@ public enum RunCommand {
         let kit = try PartyKit(directory: configuration.kit, requireShare: true)
         let identity = try CertificateIdentity.parse(try DurableFile.read(kit.credentials.certificatePath) ?? [])
         let schema = try TableSchema.load(path: configuration.schema)
-        let read = try CSVReader(schema: schema, policy: configuration.badRows == "skip" ? .skip : .reject).read(path: configuration.data)
+        let reader = try CSVReader(schema: schema, policy: configuration.badRows == "skip" ? .skip : .reject)
+        func logChecked(_ event: String, _ result: CSVReadResult) {
+            Log.info(event, ["agent": identity.name, "rows": String(result.table.rowCount), "skipped_rows": String(result.skippedRows)])
+            // Locations only: an issue names file, line, column and problem, never a cell.
+            for issue in result.issues.prefix(5) { Log.warning("agent.row_skipped", ["agent": identity.name, "where": issue.description]) }
+        }
+        let read = try reader.read(path: configuration.data)
         // A header without rows would contribute only noise under this institution's name.
         guard read.rowsSeen > 0 else {
             throw ApiaryError(.invalidData, "\(configuration.data) has a header but no data rows; point `data` at the institution's table")
         }
-        Log.info("agent.data_checked", ["agent": identity.name, "rows": String(read.table.rowCount), "skipped_rows": String(read.skippedRows)])
-        // Locations only: an issue names file, line, column and problem, never a cell.
-        for issue in read.issues.prefix(5) { Log.warning("agent.row_skipped", ["agent": identity.name, "where": issue.description]) }
+        logChecked("agent.data_checked", read)
         let holdout = try configuration.holdout.map { path -> Table in
-            let result = try CSVReader(schema: schema, policy: configuration.badRows == "skip" ? .skip : .reject).read(path: path)
-            Log.info("agent.holdout_checked", ["agent": identity.name, "rows": String(result.table.rowCount), "skipped_rows": String(result.skippedRows)])
-            for issue in result.issues.prefix(5) { Log.warning("agent.row_skipped", ["agent": identity.name, "where": issue.description]) }
+            let result = try reader.read(path: path)
+            logChecked("agent.holdout_checked", result)
             return result.table
         }
         let store = try AgentStore(root: configuration.state)
