@@ -40,6 +40,31 @@ struct NumericTailTests {
         #expect(generator.tailShape([1, 2, 3], codes: [1, 2], column: category, outwardUp: true) == nil)
     }
 
+    @Test("the bin just beyond a column's kept bins keeps its noisy count, capped by the tail's fall")
+    func tailExtendsOneBin() {
+        let column = ColumnSchema(name: "x", kind: .real(lower: 0, upper: 60, binEdges: [0, 10, 20, 30, 40, 50, 60], decimals: 1))
+        let generator = MSTGenerator()
+        let kept: [Double] = [0, 900, 400, 0, 0, 0]
+        let oneGroup = [0, 0, 0, 0, 0, 0]
+        // Above: bin 3's 35 is under the cap 400 * (400 / 900); bin 4 stays empty. Below: bin 0's
+        // 500 is capped at 900 (bin 1 has no kept neighbour below, so no fall applies).
+        #expect(generator.extendingTails(kept, counts: [500, 900, 400, 35, 30, 20], groups: oneGroup, column: column) == [500, 900, 400, 35, 0, 0])
+        #expect(generator.extendingTails(kept, counts: [950, 900, 400, 35, 0, 0], groups: oneGroup, column: column) == [900, 900, 400, 35, 0, 0])
+        // The fall caps it: 400 / 900 of bin 2's density.
+        let fallCap: Double = 400 * 400 / 900
+        let capped = generator.extendingTails(kept, counts: [0, 900, 400, 300, 0, 0], groups: oneGroup, column: column)
+        #expect(abs(capped[3] - fallCap) < 1e-9, "\(capped)")
+        // Negative noise: nothing; another group: nothing.
+        #expect(generator.extendingTails(kept, counts: [-20, 900, 400, -5, 0, 0], groups: oneGroup, column: column) == kept)
+        #expect(generator.extendingTails(kept, counts: [30, 900, 400, 35, 0, 0], groups: [0, 1, 1, 2, 2, 2], column: column) == kept)
+        // Wider bins compare densities: bin 2 is 20 wide against bin 1's 10.
+        let wide = ColumnSchema(name: "w", kind: .real(lower: 0, upper: 40, binEdges: [0, 10, 20, 40], decimals: 1))
+        let wideTail = generator.extendingTails([900, 400, 0], counts: [900, 400, 500], groups: [0, 0, 0], column: wide)
+        #expect(abs(wideTail[2] - 2 * fallCap) < 1e-9, "\(wideTail)")
+        let category = ColumnSchema(name: "c", kind: .categorical(categories: ["a", "b", "c"]))
+        #expect(generator.extendingTails([9, 0, 0], counts: [9, 5, 5], groups: [0, 0, 0], column: category) == [9, 0, 0])
+    }
+
     @Test("with noise, a long column whose rows stop at 25 seldom gets synthetic rows far beyond")
     func farTailStaysEmpty() throws {
         // 40 bins of 5 over [0, 200]; every real value lies below 25, most below 10.
