@@ -146,14 +146,9 @@ public struct FederatedSimulation: Sendable {
         }
         lap("rounds")
 
-        if case .tree(let tree) = model {
-            // The tree is post-processing of noisy sums: public, and useful to see.
-            let names = schema.columns.map(\.name)
-            progress("tree: " + tree.edges.map { edge in
-                (edge.secondParent.map { "\(names[$0])+" } ?? "") + "\(names[edge.parent])->\(names[edge.child])"
-            }.joined(separator: ", "))
-        }
         let fitted = model.model
+        // The structure is post-processing of noisy sums: public, and the datasheet's own lines.
+        progress("structure: " + fitted.structure.joined(separator: " | "))
         let rowCount = config.rows ?? max(1, Int(fitted.estimatedRecords.rounded()))
         let synthetic = fitted.sample(rows: rowCount, using: random(institution: n, round: 0))
         lap("fit+sample")
