@@ -193,15 +193,18 @@ public struct Datasheet: Sendable, Codable, Equatable {
         lines.append("")
         lines.append("## Schema")
         lines.append("")
-        lines.append("| column | type | values |")
-        lines.append("|---|---|---|")
+        lines.append("| column | type | values | missing |")
+        lines.append("|---|---|---|---|")
         for column in schema.columns {
+            let name = Self.tableCell(column.name), missing = column.missing.rawValue
             switch column.kind {
             case .categorical(let categories):
-                lines.append("| \(column.name) | categorical | \(categories.joined(separator: ", ")) |")
+                // Quoted one by one: a category may hold a comma, a quote or a line break.
+                let quoted = categories.map { Self.tableCell(Self.quoted($0)) }.joined(separator: ", ")
+                lines.append("| \(name) | categorical | \(quoted) | \(missing) |")
             case .integer(let lower, let upper, let edges), .real(let lower, let upper, let edges, _):
                 let type = column.kind.categories == nil && { if case .integer = column.kind { return true } else { return false } }() ? "integer" : "real"
-                lines.append("| \(column.name) | \(type) | [\(CSVProblem.format(lower)), \(CSVProblem.format(upper))], \(edges.count - 1) bins |")
+                lines.append("| \(name) | \(type) | [\(CSVProblem.format(lower)), \(CSVProblem.format(upper))], \(edges.count - 1) bins | \(missing) |")
             }
         }
         lines.append("")
@@ -210,5 +213,28 @@ public struct Datasheet: Sendable, Codable, Equatable {
         for (file, hash) in hashes.sorted(by: { $0.key < $1.key }) { lines.append("- `\(file)`: SHA-256 `\(hash)`") }
         lines.append("")
         return lines.joined(separator: "\n")
+    }
+
+    /// A JSON-style string literal: quotes, backslashes and control characters escaped, so a
+    /// category's exact spelling reads back from the Markdown.
+    static func quoted(_ text: String) -> String {
+        var out = "\""
+        for scalar in text.unicodeScalars {
+            switch scalar {
+            case "\"": out += "\\\""
+            case "\\": out += "\\\\"
+            case "\n": out += "\\n"
+            case "\r": out += "\\r"
+            case "\t": out += "\\t"
+            case _ where scalar.value < 0x20: out += String(format: "\\u%04x", scalar.value)
+            default: out.unicodeScalars.append(scalar)
+            }
+        }
+        return out + "\""
+    }
+
+    /// Text safe inside a Markdown table cell: a pipe escaped, line breaks as spaces.
+    static func tableCell(_ text: String) -> String {
+        text.replacingOccurrences(of: "|", with: "\\|").replacingOccurrences(of: "\r", with: " ").replacingOccurrences(of: "\n", with: " ")
     }
 }
