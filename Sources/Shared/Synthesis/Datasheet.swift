@@ -200,7 +200,7 @@ public struct Datasheet: Sendable, Codable, Equatable {
             switch column.kind {
             case .categorical(let categories):
                 // Quoted one by one: a category may hold a comma, a quote or a line break.
-                let quoted = categories.map { Self.tableCell(Self.quoted($0)) }.joined(separator: ", ")
+                let quoted = categories.map { Self.tableCell(JSONText.quote($0)) }.joined(separator: ", ")
                 lines.append("| \(name) | categorical | \(quoted) | \(missing) |")
             case .integer(let lower, let upper, let edges), .real(let lower, let upper, let edges, _):
                 let type = column.kind.categories == nil && { if case .integer = column.kind { return true } else { return false } }() ? "integer" : "real"
@@ -213,24 +213,6 @@ public struct Datasheet: Sendable, Codable, Equatable {
         for (file, hash) in hashes.sorted(by: { $0.key < $1.key }) { lines.append("- `\(file)`: SHA-256 `\(hash)`") }
         lines.append("")
         return lines.joined(separator: "\n")
-    }
-
-    /// A JSON-style string literal: quotes, backslashes and control characters escaped, so a
-    /// category's exact spelling reads back from the Markdown.
-    static func quoted(_ text: String) -> String {
-        var out = "\""
-        for scalar in text.unicodeScalars {
-            switch scalar {
-            case "\"": out += "\\\""
-            case "\\": out += "\\\\"
-            case "\n": out += "\\n"
-            case "\r": out += "\\r"
-            case "\t": out += "\\t"
-            case _ where scalar.value < 0x20: out += String(format: "\\u%04x", scalar.value)
-            default: out.unicodeScalars.append(scalar)
-            }
-        }
-        return out + "\""
     }
 
     /// Text safe inside a Markdown table cell: a pipe escaped, line breaks as spaces.
