@@ -514,7 +514,7 @@ public struct MSTGenerator: Generator {
         let bins = column.kind.valueCodeCount
         let keptBins = (0..<bins).filter { kept[$0] > 0 }
         guard let low = keptBins.first, let high = keptBins.last else { return kept }
-        let width = { (bin: Int) in max(Discretiser.binSize(column.kind, bin: bin) ?? 1, 1e-12) }
+        let width = { (bin: Int) in Self.densityWidth(column.kind, bin: bin) }
         let density = { (bin: Int) in kept[bin] / width(bin) }
         var extended = kept
         for (edge, step) in [(high, 1), (low, -1)] {
@@ -535,7 +535,7 @@ public struct MSTGenerator: Generator {
     func tailShape(_ counts: [Double], codes: [Int], column: ColumnSchema, outwardUp: Bool) -> [Double]? {
         guard column.kind.isNumeric, codes.count > 1, codes.allSatisfy({ $0 < column.kind.valueCodeCount }) else { return nil }
         let outward = outwardUp ? codes : codes.reversed()
-        let sizes = outward.map { max(Discretiser.binSize(column.kind, bin: $0) ?? 1, 1e-12) }
+        let sizes = outward.map { Self.densityWidth(column.kind, bin: $0) }
         let fitted = MonotoneFit.nonIncreasing(zip(outward, sizes).map { counts[$0] / $1 }, weights: sizes.map { $0 * $0 })
         var shares = zip(fitted, sizes).map { max($0, 0) * $1 }
         let sum = shares.reduce(0, +)
@@ -545,6 +545,11 @@ public struct MSTGenerator: Generator {
             shares = shares.indices.map { $0 == 0 ? 1 : 0 }
         }
         return outwardUp ? shares : shares.reversed()
+    }
+
+    /// A bin's width for turning its count into a density (1 where a bin has no width, never 0).
+    static func densityWidth(_ kind: ColumnKind, bin: Int) -> Double {
+        max(Discretiser.binSize(kind, bin: bin) ?? 1, 1e-12)
     }
 
     /// Sums of a row-major table (`cardinalities` per axis, last fastest) kept on `axes`,

@@ -40,7 +40,7 @@ struct FederatedSimulationTests {
         #expect(quality.trainOnSynthetic != nil)
         #expect(FileManager.default.fileExists(atPath: directory + "/out/datasheet.md"))
         #expect(try String(contentsOfFile: directory + "/out/datasheet.md", encoding: .utf8).contains("## Privacy"))
-        // Progress lines carry counts, public names and hashes: the tree line names columns only.
+        // Progress lines carry counts, public names and hashes: the structure line names columns only.
         #expect(lines.contains { $0.contains("round 2") })
         // The progress line shows the datasheet's structure: the root, then one line per edge,
         // every column once as a child, public column names only.

@@ -46,8 +46,9 @@ struct NumericTailTests {
         let generator = MSTGenerator()
         let kept: [Double] = [0, 900, 400, 0, 0, 0]
         let oneGroup = [0, 0, 0, 0, 0, 0]
-        // Above: bin 3's 35 is under the cap 400 * (400 / 900); bin 4 stays empty. Below: bin 0's
-        // 500 is capped at 900 (bin 1 has no kept neighbour below, so no fall applies).
+        // Above: bin 3's 35 is under the cap 400 * (400 / 900); bin 4 stays empty. Below: bin 0
+        // keeps its 500, and 950 is capped at bin 1's own 900 (going down, bin 1 did not fall
+        // from bin 2, so the fall factor is 1).
         #expect(generator.extendingTails(kept, counts: [500, 900, 400, 35, 30, 20], groups: oneGroup, column: column) == [500, 900, 400, 35, 0, 0])
         #expect(generator.extendingTails(kept, counts: [950, 900, 400, 35, 0, 0], groups: oneGroup, column: column) == [900, 900, 400, 35, 0, 0])
         // The fall caps it: 400 / 900 of bin 2's density.
