@@ -19,6 +19,7 @@ struct VerifyCommandTests {
     @Test("a valid ledger and its dataset verify with exit 0, text and JSON")
     func verifies() throws {
         let (ledger, dataset) = try ledgerFile()
+        defer { LedgerFixture.removeTemporaryDirectory(of: ledger) }
         let text = VerifyCommand.run(["--ledger", ledger, "--dataset", dataset])
         #expect(text.exitCode == 0, "\(text.output)")
         #expect(text.output.contains("verified: 7 entries"))
@@ -33,6 +34,7 @@ struct VerifyCommandTests {
     @Test("--datasheet checks the datasheet against its publication's hash; an edited one fails; it needs --dataset")
     func datasheet() throws {
         let (ledger, dataset) = try ledgerFile(datasheet: LedgerFixture.datasheetJSON())
+        defer { LedgerFixture.removeTemporaryDirectory(of: ledger) }
         let sheet = (ledger as NSString).deletingLastPathComponent + "/datasheet.json"
         try DurableFile.write(LedgerFixture.datasheetJSON(), to: sheet)
         let good = VerifyCommand.run(["--ledger", ledger, "--dataset", dataset, "--datasheet", sheet])
@@ -61,6 +63,7 @@ struct VerifyCommandTests {
         for (edit, expected) in cases {
             let sheetBytes = LedgerFixture.datasheetJSON(replacing: [edit])
             let (ledger, dataset) = try ledgerFile(datasheet: sheetBytes)
+            defer { LedgerFixture.removeTemporaryDirectory(of: ledger) }
             let sheet = (ledger as NSString).deletingLastPathComponent + "/datasheet.json"
             try DurableFile.write(sheetBytes, to: sheet)
             let result = VerifyCommand.run(["--ledger", ledger, "--dataset", dataset, "--datasheet", sheet])
@@ -75,6 +78,7 @@ struct VerifyCommandTests {
     @Test("without --kit the output says the genesis was not checked; a kit of another consortium fails it; a kit without genesis.json is an error")
     func genesisAnchor() throws {
         let (ledger, _) = try ledgerFile()
+        defer { LedgerFixture.removeTemporaryDirectory(of: ledger) }
         let unanchored = VerifyCommand.run(["--ledger", ledger])
         #expect(unanchored.exitCode == 0 && unanchored.output.contains("genesis: NOT checked against a kit"), "\(unanchored.output)")
         let json = VerifyCommand.run(["--ledger", ledger, "--json"])
@@ -112,6 +116,7 @@ struct VerifyCommandTests {
     @Test("entries awaiting co-signatures are listed as pending, in ranges, and counted by kind")
     func pending() throws {
         let path = LedgerFixture.temporaryPath("ledger.apl")
+        defer { LedgerFixture.removeTemporaryDirectory(of: path) }
         let appender = try LedgerFixture.fullLedger(store: LedgerStore.open(path: path, create: true).store)
         for roundId in [UInt64(3), 4] {
             let commitment = try LedgerFixture.commitment(roundId: roundId, contributors: ["hospital-a", "hospital-c"],
@@ -131,6 +136,7 @@ struct VerifyCommandTests {
     @Test("a flipped byte fails with exit 1 and names the entry; a torn tail is a failure, not repaired")
     func damage() throws {
         let (ledger, _) = try ledgerFile()
+        defer { LedgerFixture.removeTemporaryDirectory(of: ledger) }
         var bytes = try #require(try DurableFile.read(ledger))
         let original = bytes
         bytes[bytes.count / 2] ^= 0x01
@@ -149,6 +155,7 @@ struct VerifyCommandTests {
     @Test("a different dataset file fails; usage errors exit 2; --help exits 0")
     func usage() throws {
         let (ledger, dataset) = try ledgerFile()
+        defer { LedgerFixture.removeTemporaryDirectory(of: ledger) }
         try DurableFile.write(Array("age,diagnosis\n34,flu\n".utf8), to: dataset)
         #expect(VerifyCommand.run(["--ledger", ledger, "--dataset", dataset]).exitCode == 1)
         #expect(VerifyCommand.run([]).exitCode == 2)

@@ -135,10 +135,16 @@ public struct LedgerFixture {
         return appender
     }
 
-    /// A fresh temporary file path.
+    /// A fresh temporary file path, in a directory of its own that the caller removes with
+    /// `removeTemporaryDirectory(of:)`.
     public static func temporaryPath(_ name: String) -> String {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("apiary-ledger-tests-\(UUID().uuidString)")
         try! FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         return directory.appendingPathComponent(name).path
+    }
+
+    /// Removes the directory `temporaryPath` made for `path`, with everything written beside it.
+    public static func removeTemporaryDirectory(of path: String) {
+        try? FileManager.default.removeItem(atPath: (path as NSString).deletingLastPathComponent)
     }
 }

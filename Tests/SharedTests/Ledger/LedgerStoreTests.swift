@@ -15,6 +15,7 @@ struct LedgerStoreTests {
     @Test("appended records survive reopening and the file verifies")
     func reopen() throws {
         let (path, records) = try Self.writeFullLedger()
+        defer { LedgerFixture.removeTemporaryDirectory(of: path) }
         let reopened = try LedgerStore.open(path: path, create: false)
         #expect(reopened.repairedTail == nil)
         #expect(reopened.records == records)
@@ -27,6 +28,7 @@ struct LedgerStoreTests {
     @Test("a torn last write is truncated on open and reported; verify reports it as a failure")
     func tornTail() throws {
         let (path, records) = try Self.writeFullLedger()
+        defer { LedgerFixture.removeTemporaryDirectory(of: path) }
         let whole = try [UInt8](Data(contentsOf: URL(fileURLWithPath: path)))
         let lastRecordSize = LedgerFileFormat.encode(records.last!).count
         for cut in [1, 8, 9, 40, lastRecordSize - 1] {
@@ -49,6 +51,7 @@ struct LedgerStoreTests {
     @Test("a changed byte anywhere in the file is reported with the entry index, never truncated")
     func changedByte() throws {
         let (path, records) = try Self.writeFullLedger()
+        defer { LedgerFixture.removeTemporaryDirectory(of: path) }
         let whole = try [UInt8](Data(contentsOf: URL(fileURLWithPath: path)))
         // Map each byte to the entry its record belongs to.
         var owner: [Int] = Array(repeating: -1, count: LedgerFileFormat.fileHeaderSize)
