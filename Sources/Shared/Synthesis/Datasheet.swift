@@ -142,9 +142,9 @@ public struct Datasheet: Sendable, Codable, Equatable {
         lines.append("|---|---|")
         lines.append("| rows | \(rows) |")
         lines.append("| columns | \(schema.columns.count) |")
-        lines.append("| target | \(schema.target ?? "none") |")
+        lines.append("| target | \(schema.target.map(Self.tableCell) ?? "none") |")
         lines.append("| generator | \(generator.name) (\(generator.parameters.sorted { $0.key < $1.key }.map { "\($0.key): \($0.value)" }.joined(separator: "; "))) |")
-        lines.append("| contributors | \(contributors.joined(separator: ", ")) |")
+        lines.append("| contributors | \(contributors.map(Self.tableCell).joined(separator: ", ")) |")
         lines.append("| estimated real records (DP) | \(number(estimatedRealRecords, 0)) |")
         lines.append("| cryptography | \(cryptography) |")
         lines.append("")
@@ -153,7 +153,7 @@ public struct Datasheet: Sendable, Codable, Equatable {
             lines.append("")
             lines.append("The dependencies the generator kept (`child <- parent`); columns it does not link are independent given their neighbours.")
             lines.append("")
-            for line in structure { lines.append("- \(line)") }
+            for line in structure { lines.append("- \(Self.tableCell(line))") }
             lines.append("")
         }
         lines.append("## Privacy")
@@ -215,7 +215,7 @@ public struct Datasheet: Sendable, Codable, Equatable {
         return lines.joined(separator: "\n")
     }
 
-    /// Text safe inside a Markdown table cell: a pipe escaped, line breaks as spaces.
+    /// Text safe inside a Markdown table cell or list item: a pipe escaped, line breaks as spaces.
     static func tableCell(_ text: String) -> String {
         text.replacingOccurrences(of: "|", with: "\\|").replacingOccurrences(of: "\r", with: " ").replacingOccurrences(of: "\n", with: " ")
     }
