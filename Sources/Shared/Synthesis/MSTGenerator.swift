@@ -15,8 +15,9 @@ import Foundation
 /// - Round 3 releases "mst-tree": one table per non-root column, oriented from the root (L1 =
 ///   d - 1): its tree pair, or (second parent, parent, child) with the first earlier column, in
 ///   target-weighted score order, whose triple keeps enough signal (`treeMarginals`); numeric
-///   columns merged by noisy mass to the resolution the noise allows (`treeResolution`: an
-///   average cell keeps `minimumSignal` noise deviations of signal; all bins without noise).
+///   columns merged, by the least added spread of values, to the resolution the noise allows
+///   (`treeResolution`: an average cell keeps `minimumSignal` noise deviations of signal; all
+///   bins without noise).
 /// - Fit (post-processing): the record count is the inverse-variance mean of every measured
 ///   table's total; each column's distribution combines its own counts with the margins of its
 ///   tree tables (inverse-variance, per group), projected onto non-negative counts with that total;
@@ -103,7 +104,7 @@ public struct MSTGenerator: Generator {
             return .task(RoundTask(generator: name, round: 1, blocks: [block]))
         case 1 where d >= 2:
             let pairs = (0..<d).flatMap { i in ((i + 1)..<d).map { [i, $0] } }
-            let groups = try massCodeGroups(schema: schema, round1: history[0], resolution: Array(repeating: selectionGroups, count: d))
+            let groups = try codeGroups(schema: schema, round1: history[0], resolution: Array(repeating: selectionGroups, count: d), bySpread: false)
             let block = try MeasurementBlock(release: Self.selectionRelease,
                                              query: .marginals(MarginalSetQuery(marginals: pairs, codeGroups: groups)),
                                              noise: plan.noise(for: Self.selectionRelease))
@@ -115,12 +116,12 @@ public struct MSTGenerator: Generator {
             let noise = try plan.noise(for: Self.treeRelease)
             let noiseVariance = noise.map { 2 * $0.actualTotalMu(contributors: plan.quorum) } ?? 0
             let resolution = treeResolution(schema: schema, total: total, noiseVariance: noiseVariance)
-            let codeGroups = try massCodeGroups(schema: schema, round1: history[0], resolution: resolution)
+            let treeGroups = try codeGroups(schema: schema, round1: history[0], resolution: resolution, bySpread: true)
             let marginals = treeMarginals(tree: tree, scores: scores, root: schema.targetIndex ?? 0, target: schema.targetIndex,
-                                          cardinalities: codeGroups.map { ($0.max() ?? -1) + 1 },
+                                          cardinalities: treeGroups.map { ($0.max() ?? -1) + 1 },
                                           total: total, noiseVariance: noiseVariance)
             let block = try MeasurementBlock(release: Self.treeRelease,
-                                             query: .marginals(MarginalSetQuery(marginals: marginals, codeGroups: codeGroups)),
+                                             query: .marginals(MarginalSetQuery(marginals: marginals, codeGroups: treeGroups)),
                                              noise: noise)
             return .task(RoundTask(generator: name, round: 3, blocks: [block]))
         case 1, 3:
@@ -146,17 +147,25 @@ public struct MSTGenerator: Generator {
     }
 
     /// The selection and tree rounds' coding: each numeric column's bins merged into
-    /// `resolution` groups by noisy mass (round 1's one-way counts, lightest neighbours first;
-    /// post-processing), so that bins a schema added for a long tail do not take resolution
-    /// from the bulk of the rows.
-    func massCodeGroups(schema: TableSchema, round1: RoundOutcome, resolution: [Int]) throws -> [[Int]] {
+    /// `resolution` groups following round 1's noisy one-way counts (post-processing). For
+    /// selection, lightest neighbours first (`Discretiser.massGroups`), so that bins a schema
+    /// added for a long tail do not take resolution from the bulk of the rows and every
+    /// coarse cell carries signal. For the tree (`bySpread`), by the least added spread of
+    /// values (`Discretiser.spreadGroups`) over the counts that stand out of the noise
+    /// (`keptCounts`, the ones the fit keeps): the mass-balanced split gave a skewed column's
+    /// whole upper tail one group, within which values were drawn apart from the other
+    /// columns, and most of a Pearson correlation lies there (docs/QUALITY.md).
+    func codeGroups(schema: TableSchema, round1: RoundOutcome, resolution: [Int], bySpread: Bool) throws -> [[Int]] {
         guard case .marginals(let oneWayQuery) = round1.task.blocks[0].query else {
             throw ApiaryError(.invalidArgument, "round 1 outcome does not hold MST's one-way block")
         }
         let discretiser = Discretiser(schema: schema)
-        let oneWay = oneWayQuery.split(round1.sums[0], schema: schema)
+        let oneWay = oneWayQuery.split(round1.sums[0], schema: schema).map { $0.map(Double.init) }
+        let deviation = round1.noiseVariance(block: 0).squareRoot()
         return schema.columns.indices.map { column in
-            discretiser.massGroups(column: column, maxGroups: resolution[column], mass: oneWay[column].map(Double.init))
+            guard bySpread else { return discretiser.massGroups(column: column, maxGroups: resolution[column], mass: oneWay[column]) }
+            let kept = keptCounts(oneWay[column], column: schema.columns[column], deviation: deviation)
+            return discretiser.spreadGroups(column: column, maxGroups: resolution[column], mass: kept)
         }
     }
 

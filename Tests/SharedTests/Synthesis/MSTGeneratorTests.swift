@@ -110,6 +110,52 @@ struct MSTGeneratorTests {
         }
     }
 
+    @Test("spread groups merge bins close in value first: a skewed column's bulk shares a group, its tail keeps several")
+    func spreadGroups() throws {
+        let schema = TableSchema(columns: [
+            ColumnSchema(name: "v", kind: .real(lower: 0, upper: 100, binEdges: [0, 1, 2, 3, 4, 5, 6, 20, 40, 60, 80, 100], decimals: 1),
+                         missing: .keep),
+            ColumnSchema(name: "c", kind: .categorical(categories: ["x", "y"])),
+        ])
+        let discretiser = Discretiser(schema: schema)
+        let mass: [Double] = [100, 100, 100, 100, 100, 100, 20, 15, 10, 5, 8]
+        // Ward's cost of joining two bulk bins is 100 * 100 / 200 * 1^2 = 50; the tail's bins lie
+        // 20 apart, so even 10 and 5 rows there cost 3.3 * 400.
+        #expect(discretiser.spreadGroups(column: 0, maxGroups: 4, mass: mass) == [0, 0, 0, 0, 0, 0, 0, 1, 2, 3, 3, 4])
+        #expect(discretiser.massGroups(column: 0, maxGroups: 4, mass: mass) == [0, 0, 1, 1, 2, 3, 3, 3, 3, 3, 3, 4],
+                "by mass the bulk takes three groups and the whole tail one")
+        #expect(discretiser.spreadGroups(column: 0, maxGroups: 5, mass: mass) == [0, 0, 0, 0, 1, 1, 1, 2, 3, 4, 4, 5])
+        #expect(discretiser.spreadGroups(column: 0, maxGroups: 4, mass: [Double](repeating: 0, count: 11))
+                == discretiser.coarseGroups(column: 0, maxGroups: 4), "no mass: equal bin counts")
+        #expect(discretiser.spreadGroups(column: 1, maxGroups: 1, mass: [5, 5]) == [0, 1], "categories keep their codes")
+
+        // The tree round groups by the counts the fit keeps: a far bin of noise alone gets no group.
+        let generator = MSTGenerator()
+        let plan = try PrivacyPlan.calibrate(releases: try generator.plannedReleases(schema: schema), epsilon: 1, delta: 1e-6, quorum: 1)
+        guard case .task(let first) = try generator.nextStep(schema: schema, plan: plan, history: []) else {
+            Issue.record("MST starts with a task")
+            return
+        }
+        let outcome0 = RoundOutcome(task: first, sums: try first.split([Int64](repeating: 0, count: first.outputCount(schema: schema)), schema: schema),
+                                    contributors: 1)
+        let sigma = outcome0.noiseVariance(block: 0).squareRoot()
+        #expect(sigma > 0)
+        // Bulk 50 deviations a bin, a falling tail, then an empty bin and one of 2.5 deviations
+        // on its own (not kept: `keptCounts` asks three of a bin without a passing neighbour).
+        let deviations: [Double] = [50, 50, 50, 50, 50, 50, 8, 6, 4, 0, 2.5, 0, 40, 40]
+        let outcome = RoundOutcome(task: first, sums: try first.split(deviations.map { Int64(($0 * sigma).rounded()) }, schema: schema),
+                                   contributors: 1)
+        let groups = try generator.codeGroups(schema: schema, round1: outcome, resolution: [4, 2], bySpread: true)
+        var kept = Array(deviations.prefix(11)).map { ($0 * sigma).rounded() }
+        kept[10] = 0
+        #expect(groups[0] == discretiser.spreadGroups(column: 0, maxGroups: 4, mass: kept))
+        #expect(groups[0][10] == groups[0][8], "the lone noisy bin joins the tail's last kept bin: \(groups[0])")
+        #expect(groups[0] != discretiser.spreadGroups(column: 0, maxGroups: 4, mass: deviations.prefix(11).map { ($0 * sigma).rounded() }))
+        #expect(try generator.codeGroups(schema: schema, round1: outcome, resolution: [4, 2], bySpread: false)[0]
+                == discretiser.massGroups(column: 0, maxGroups: 4, mass: deviations.prefix(12).map { ($0 * sigma).rounded() }),
+                "selection groups by mass, over the noisy counts")
+    }
+
     @Test("pairs with the target weigh double in the tree: a column about as tied to the target as to another hangs on the target")
     func targetWeight() throws {
         // Columns: 0 = the target, 1 = A, 2 = B. A-B is the strongest pair, B-target nearly as strong.
