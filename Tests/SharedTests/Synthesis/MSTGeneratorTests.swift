@@ -85,7 +85,7 @@ struct MSTGeneratorTests {
         #expect(abs(conditional(a: 1, b: 1) - 0.95) < 0.03)
     }
 
-    @Test("the tree round merges the lightest neighbouring bins: sparse tail bins share a group, a tail with mass keeps its own")
+    @Test("mass groups (the selection round) merge the lightest neighbouring bins: sparse tail bins share a group, a tail with mass keeps its own")
     func massGroups() throws {
         let schema = TableSchema(columns: [
             ColumnSchema(name: "v", kind: .real(lower: 0, upper: 100, binEdges: [0, 1, 2, 3, 4, 5, 6, 20, 40, 60, 80, 100], decimals: 1),
@@ -129,7 +129,8 @@ struct MSTGeneratorTests {
                 == discretiser.coarseGroups(column: 0, maxGroups: 4), "no mass: equal bin counts")
         #expect(discretiser.spreadGroups(column: 1, maxGroups: 1, mass: [5, 5]) == [0, 1], "categories keep their codes")
 
-        // The tree round groups by the counts the fit keeps: a far bin of noise alone gets no group.
+        // The tree round groups by the counts the fit keeps (here 99% of the rows): a far bin of
+        // noise alone gets no group.
         let generator = MSTGenerator()
         let plan = try PrivacyPlan.calibrate(releases: try generator.plannedReleases(schema: schema), epsilon: 1, delta: 1e-6, quorum: 1)
         guard case .task(let first) = try generator.nextStep(schema: schema, plan: plan, history: []) else {
@@ -154,6 +155,12 @@ struct MSTGeneratorTests {
         #expect(try generator.codeGroups(schema: schema, round1: outcome, resolution: [4, 2], bySpread: false)[0]
                 == discretiser.massGroups(column: 0, maxGroups: 4, mass: deviations.prefix(12).map { ($0 * sigma).rounded() }),
                 "selection groups by mass, over the noisy counts")
+        // Where most rows sit in bins under the noise (a small table), the tree round merges by mass.
+        let faint: [Double] = [4, 1.5, 1.5, 1.5, 1.5, 1.5, 1.5, 1.5, 1.5, 1.5, 1.5, 0, 40, 40]
+        let faintOutcome = RoundOutcome(task: first, sums: try first.split(faint.map { Int64(($0 * sigma).rounded()) }, schema: schema),
+                                        contributors: 1)
+        #expect(try generator.codeGroups(schema: schema, round1: faintOutcome, resolution: [4, 2], bySpread: true)[0]
+                == discretiser.massGroups(column: 0, maxGroups: 4, mass: faint.prefix(12).map { ($0 * sigma).rounded() }))
     }
 
     @Test("pairs with the target weigh double in the tree: a column about as tied to the target as to another hangs on the target")
