@@ -71,7 +71,7 @@ public final class LedgerCosigner: @unchecked Sendable {
         let policy = EndorsementPolicy(partyId: name, recomputeAggregateHash: { [self] in try recomputeAggregateHash($0) },
                                        verifyDecryptionProofs: { [self] in try verifyProofs($0) }, ownEpsilonLimitMicros: epsilonLimitMicros)
         let cosignature = try policy.cosign(newEntries: decoded, ownUpdates: ownUpdates, replica: replica, newHead: head,
-                                            consistencyProof: proof, key: key)
+                                            consistencyProof: proof, newSignedHeads: heads, key: key)
         var next = replica
         try next.update(to: head, consistencyProof: proof, newEntries: entries, signedHeads: heads)
         replica = next

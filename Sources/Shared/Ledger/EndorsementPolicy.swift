@@ -34,10 +34,17 @@ public struct EndorsementPolicy: Sendable {
     ///    formula, previous head, update signatures, settlements only of final commitments);
     /// 3. `newHead` is signed by the coordinator, is consistent with the last head the agent
     ///    saw (`consistencyProof`) and is exactly the replica plus `newEntries`.
+    ///
+    /// `newSignedHeads` are the heads served with the new entries (sizes above the replica's):
+    /// each is added right after the last entry it covers, as `LedgerReplica.update` adds them,
+    /// so a settlement whose commitment became final by a head inside the new range is judged
+    /// by the same heads as on the coordinator (judged without them, an agent that had fallen a
+    /// few heads behind refused such a head on every retry).
     public func check(newEntries: [LedgerEntry], ownUpdates: [UInt64: [UInt8]], replica: LedgerReplica,
-                      newHead: SignedTreeHead, consistencyProof: [[UInt8]]) throws -> TreeHead {
+                      newHead: SignedTreeHead, consistencyProof: [[UInt8]], newSignedHeads: [SignedTreeHead] = []) throws -> TreeHead {
         var replay = replica.replayForPolicy
         var checks: [SignatureCheck] = []
+        let headsBySize = Dictionary(grouping: newSignedHeads) { Int($0.head.size) }
         for entry in newEntries {
             let index = replay.ledger.size
             if case .roundCommitment(let commitment) = entry {
@@ -45,6 +52,11 @@ public struct EndorsementPolicy: Sendable {
             }
             do {
                 checks += try replay.applyEntry(entry, encoding: entry.encoded())
+                for signed in headsBySize[index + 1] ?? [] {
+                    let check = try replay.checkSignedHead(signed)
+                    try replay.recordSignedHead(signed, key: check.key)
+                    checks.append(check)
+                }
             } catch let fault as LedgerFault {
                 throw refusal(index, newHead.head.size, fault.reason)
             }
@@ -71,9 +83,10 @@ public struct EndorsementPolicy: Sendable {
 
     /// Runs `check` and, if everything passes, co-signs the head with the agent's ledger key.
     public func cosign(newEntries: [LedgerEntry], ownUpdates: [UInt64: [UInt8]], replica: LedgerReplica,
-                       newHead: SignedTreeHead, consistencyProof: [[UInt8]], key: Ed25519PrivateKey) throws -> SignedTreeHead {
+                       newHead: SignedTreeHead, consistencyProof: [[UInt8]], newSignedHeads: [SignedTreeHead] = [],
+                       key: Ed25519PrivateKey) throws -> SignedTreeHead {
         let head = try check(newEntries: newEntries, ownUpdates: ownUpdates, replica: replica, newHead: newHead,
-                             consistencyProof: consistencyProof)
+                             consistencyProof: consistencyProof, newSignedHeads: newSignedHeads)
         return try SignedTreeHead(signing: head, signerId: partyId, key: key)
     }
 

@@ -161,6 +161,45 @@ struct LedgerReplicaTests {
         #expect(replica.ledger.signedHeads[3].count == 3)
     }
 
+    @Test("an agent behind by a commitment and its settlement co-signs: the served heads inside the new range make the commitment final")
+    func cosignWithServedHeads() throws {
+        let appender = try LedgerFixture.appender()
+        try LedgerFixture.appendEndorsed(.genesis(LedgerFixture.genesis), to: appender)
+        var replica = LedgerReplica(genesisLeafHash: LedgerEntry.genesis(LedgerFixture.genesis).leafHash)
+        try Self.sync(&replica, with: appender)
+        // hospital-c falls behind: round 1 is committed and co-signed by the other two, then settled.
+        let first = try LedgerFixture.commitment(roundId: 1, contributors: LedgerFixture.institutions, after: appender.ledger, state: appender.state)
+        try LedgerFixture.appendEndorsed(.roundCommitment(first), to: appender)
+        let settlement = LedgerEntry.rewardSettlement(RewardSettlementEntry(roundId: 1, credits: first.rewards,
+                                                                            totalCredits: first.rewards.reduce(0) { $0 + $1.credits }))
+        let head = try appender.append(settlement)
+        #expect(replica.size == 1 && head.head.size == 3)
+        let proof = try appender.ledger.tree.consistencyProof(from: 1, to: 3)
+        let served = appender.ledger.signedHeads[1...].flatMap { $0 }
+        let policy = EndorsementPolicy(partyId: "hospital-c", recomputeAggregateHash: { LedgerFixture.hash("aggregate:\($0.roundId)") },
+                                       verifyDecryptionProofs: { _ in true })
+        let own: [UInt64: [UInt8]] = [1: LedgerFixture.hash("update:1:hospital-c")]
+        let entries: [LedgerEntry] = [.roundCommitment(first), settlement]
+        // Judged with the replica's heads alone, the settlement's commitment is not final.
+        let alone = try #require(throws: ApiaryError.self) {
+            _ = try policy.check(newEntries: entries, ownUpdates: own, replica: replica, newHead: head, consistencyProof: proof)
+        }
+        #expect(alone.reason.contains("entry 2: refusing") && alone.reason.contains("was not final yet"), "\(alone)")
+        // A served head with a bad signature is refused, naming it.
+        var forged = served
+        forged[0].signature[0] ^= 1
+        let bad = try #require(throws: ApiaryError.self) {
+            _ = try policy.check(newEntries: entries, ownUpdates: own, replica: replica, newHead: head, consistencyProof: proof, newSignedHeads: forged)
+        }
+        #expect(bad.reason.contains("invalid"), "\(bad)")
+        // With the heads served beside the entries, as the replica will add them, it co-signs.
+        let cosignature = try policy.cosign(newEntries: entries, ownUpdates: own, replica: replica, newHead: head,
+                                            consistencyProof: proof, newSignedHeads: served, key: LedgerFixture.key("hospital-c"))
+        try appender.addCosignature(cosignature)
+        try replica.update(to: head, consistencyProof: proof, newEntries: Array(appender.ledger.encodings[1...]), signedHeads: served)
+        #expect(replica.isFinal(1))
+    }
+
     @Test("API bodies: head, entries, proofs; bad parameters are invalidArgument")
     func apiBodies() throws {
         let appender = try LedgerFixture.fullLedger()
