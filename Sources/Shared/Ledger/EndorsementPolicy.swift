@@ -52,11 +52,7 @@ public struct EndorsementPolicy: Sendable {
             }
             do {
                 checks += try replay.applyEntry(entry, encoding: entry.encoded())
-                for signed in headsBySize[index + 1] ?? [] {
-                    let check = try replay.checkSignedHead(signed)
-                    try replay.recordSignedHead(signed, key: check.key)
-                    checks.append(check)
-                }
+                for signed in headsBySize[index + 1] ?? [] { checks.append(try replay.addSignedHead(signed)) }
             } catch let fault as LedgerFault {
                 throw refusal(index, newHead.head.size, fault.reason)
             }

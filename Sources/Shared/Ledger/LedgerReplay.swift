@@ -121,6 +121,15 @@ struct LedgerReplay: Sendable {
                               message: message, signature: signed.signature)
     }
 
+    /// `checkSignedHead` then `recordSignedHead`: for callers that verify the returned signature
+    /// check later, all at once, before accepting anything (the verifier, a replica, the
+    /// endorsement policy).
+    mutating func addSignedHead(_ signed: SignedTreeHead) throws -> SignatureCheck {
+        let check = try checkSignedHead(signed)
+        try recordSignedHead(signed, key: check.key)
+        return check
+    }
+
     /// Records a head that passed `checkSignedHead` (and whose signature is, or will be, checked).
     mutating func recordSignedHead(_ signed: SignedTreeHead, key: Ed25519PublicKey) throws {
         try ledger.add(signed, checkingRoot: false)

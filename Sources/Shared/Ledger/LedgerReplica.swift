@@ -124,9 +124,7 @@ public struct LedgerReplica: Sendable {
         for signed in signedHeads {
             let size = Int(signed.head.size)
             if size >= 1, size <= self.size, replay.ledger.signedHeads[size - 1].contains(signed) { continue }
-            let check = try replay.checkSignedHead(signed)
-            try replay.recordSignedHead(signed, key: check.key)
-            checks.append(check)
+            checks.append(try replay.addSignedHead(signed))
         }
         return checks
     }

@@ -39,9 +39,7 @@ public enum LedgerVerifier {
                     signatures.submit(contentsOf: try replay.applyEntry(entry, encoding: record.payload, deferSettlementFinality: true))
                 case .signedTreeHead:
                     let signed = try Ledger.decodeSignedHead(record.payload, entriesSoFar: replay.ledger.size)
-                    let check = try replay.checkSignedHead(signed)
-                    try replay.recordSignedHead(signed, key: check.key)
-                    signatures.submit(check)
+                    signatures.submit(try replay.addSignedHead(signed))
                 }
             } catch let error as LedgerFault {
                 fault = error

@@ -171,12 +171,14 @@ public struct MSTGenerator: Generator {
         let oneWay = oneWayQuery.split(round1.sums[0], schema: schema).map { $0.map(Double.init) }
         let deviation = round1.noiseVariance(block: 0).squareRoot()
         return schema.columns.indices.map { column in
-            let mass = discretiser.massGroups(column: column, maxGroups: resolution[column], mass: oneWay[column])
-            guard bySpread else { return mass }
-            let kept = keptCounts(oneWay[column], column: schema.columns[column], deviation: deviation)
-            let noisyTotal = oneWay[column].reduce(0) { $0 + max($1, 0) }
-            guard kept.reduce(0, +) >= Self.spreadCoverage * noisyTotal else { return mass }
-            return discretiser.spreadGroups(column: column, maxGroups: resolution[column], mass: kept)
+            if bySpread {
+                let kept = keptCounts(oneWay[column], column: schema.columns[column], deviation: deviation)
+                let noisyTotal = oneWay[column].reduce(0) { $0 + max($1, 0) }
+                if kept.reduce(0, +) >= Self.spreadCoverage * noisyTotal {
+                    return discretiser.spreadGroups(column: column, maxGroups: resolution[column], mass: kept)
+                }
+            }
+            return discretiser.massGroups(column: column, maxGroups: resolution[column], mass: oneWay[column])
         }
     }
 
