@@ -156,9 +156,11 @@ public struct Discretiser: Sendable {
     /// first, so they do not take groups from the bulk, while a tail bin that holds mass of its
     /// own keeps it apart from the bulk (which an equal-mass split would fold into the last
     /// group, losing where the extremes lie). Falls back to equal bin counts when the mass is
-    /// all zero.
-    public func massGroups(column: Int, maxGroups: Int, mass: [Double]) -> [Int] {
-        mergedGroups(column: column, maxGroups: maxGroups, mass: mass) { $0.weight + $1.weight }
+    /// all zero. A categorical column keeps its codes unless `mergingCategories`: then its
+    /// categories merge the same way, neighbours in the schema's order (so ordered codes such as
+    /// deciles stay contiguous).
+    public func massGroups(column: Int, maxGroups: Int, mass: [Double], mergingCategories: Bool = false) -> [Int] {
+        mergedGroups(column: column, maxGroups: maxGroups, mass: mass, mergingCategories: mergingCategories) { $0.weight + $1.weight }
     }
 
     /// Like `massGroups`, but merging the two adjacent groups whose union adds least to the
@@ -186,17 +188,18 @@ public struct Discretiser: Sendable {
     /// The groups of a numeric column's bins after merging, while more than `maxGroups`
     /// remain, the adjacent pair of spans with the least `cost` (the leftmost on ties); a kept
     /// missing code gets a group of its own; bins of no mass weigh `emptyWeight`. Equal bin
-    /// counts for a categorical column, a column with few enough bins, or no positive mass.
-    func mergedGroups(column: Int, maxGroups: Int, mass: [Double], emptyWeight: Double = 0,
+    /// counts for a column with few enough bins or no positive mass, and for a categorical
+    /// column unless `mergingCategories` (its codes then stand at positions 0, 1, ...).
+    func mergedGroups(column: Int, maxGroups: Int, mass: [Double], emptyWeight: Double = 0, mergingCategories: Bool = false,
                       cost: (MergeSpan, MergeSpan) -> Double) -> [Int] {
         let spec = schema.columns[column]
         let fine = spec.kind.valueCodeCount
         var weights = mass.prefix(fine).map { max($0, 0) }
-        guard spec.kind.isNumeric, fine > maxGroups, maxGroups >= 1, weights.count == fine, weights.reduce(0, +) > 0 else {
+        guard spec.kind.isNumeric || mergingCategories, fine > maxGroups, maxGroups >= 1, weights.count == fine, weights.reduce(0, +) > 0 else {
             return coarseGroups(column: column, maxGroups: maxGroups)
         }
         weights = weights.map { max($0, emptyWeight) }
-        let positions = (0..<fine).map { bin in Self.binRange(spec.kind, bin: bin).map { ($0.lowerBound + $0.upperBound) / 2 } ?? 0 }
+        let positions = (0..<fine).map { bin in Self.binRange(spec.kind, bin: bin).map { ($0.lowerBound + $0.upperBound) / 2 } ?? Double(bin) }
         var groups = Self.mergeNeighbours(weights: weights, positions: positions, into: maxGroups, cost: cost)
         if spec.missing == .keep { groups.append((groups.last ?? -1) + 1) }
         return groups

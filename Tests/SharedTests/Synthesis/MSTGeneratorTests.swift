@@ -110,6 +110,37 @@ struct MSTGeneratorTests {
         }
     }
 
+    @Test("the selection round merges categories by mass too, neighbours in the schema's order; the tree round keeps them all")
+    func selectionMergesCategories() throws {
+        let schema = TableSchema(columns: [
+            ColumnSchema(name: "home", kind: .categorical(categories: ["a", "b", "c", "d", "e", "f"]), missing: .keep),
+            ColumnSchema(name: "flag", kind: .categorical(categories: ["no", "yes"])),
+        ], missingTokens: ["NA"])
+        let discretiser = Discretiser(schema: schema)
+        let mass: [Double] = [400, 30, -5, 300, 20, 250, 9]
+        // Lightest neighbours first (negative as zero): b + c (30), e + f (270), then bc + d (330).
+        #expect(discretiser.massGroups(column: 0, maxGroups: 3, mass: mass, mergingCategories: true) == [0, 1, 1, 1, 2, 2, 3],
+                "a alone, b to d, e and f; the missing code keeps a group of its own")
+        #expect(discretiser.massGroups(column: 0, maxGroups: 3, mass: mass) == [0, 1, 2, 3, 4, 5, 6], "without the flag categories keep their codes")
+        #expect(discretiser.massGroups(column: 1, maxGroups: 3, mass: [10, 20], mergingCategories: true) == [0, 1], "few enough categories")
+
+        let generator = MSTGenerator()
+        let plan = try PrivacyPlan.calibrate(releases: try generator.plannedReleases(schema: schema), epsilon: 1, delta: 1e-6, quorum: 1)
+        guard case .task(let first) = try generator.nextStep(schema: schema, plan: plan, history: []) else {
+            Issue.record("MST starts with a task")
+            return
+        }
+        let counts: [Double] = [400, 30, -5, 300, 20, 250, 9, 500, 500]
+        let outcome = RoundOutcome(task: first, sums: try first.split(counts.map { Int64($0) }, schema: schema), contributors: 1)
+        guard case .task(let selection) = try generator.nextStep(schema: schema, plan: plan, history: [outcome]),
+              case .marginals(let query) = selection.blocks[0].query else {
+            Issue.record("round 2 is the selection task")
+            return
+        }
+        #expect(query.codeGroups?[0] == [0, 1, 1, 1, 2, 2, 3])
+        #expect(try generator.codeGroups(schema: schema, round1: outcome, resolution: [3, 3], bySpread: true)[0] == [0, 1, 2, 3, 4, 5, 6])
+    }
+
     @Test("spread groups merge bins close in value first: a skewed column's bulk shares a group, its tail keeps several")
     func spreadGroups() throws {
         let schema = TableSchema(columns: [
