@@ -5,8 +5,8 @@ import Foundation
 ///
 /// - Round 1 releases "mst-one-way" (every column's counts at the schema's bins, L1 = d).
 /// - Round 2 releases "mst-selection" (every pair's counts at a coarse resolution, L1 =
-///   d(d-1)/2): each numeric column's bins merged into at most `selectionGroups` groups by
-///   round 1's noisy mass (`Discretiser.massGroups`, post-processing). Coarse cells hold more
+///   d(d-1)/2): each column's bins or categories merged into at most `selectionGroups` groups
+///   by round 1's noisy mass (`Discretiser.massGroups`, post-processing). Coarse cells hold more
 ///   records each, so the dependence signal survives the noise of measuring all pairs, and
 ///   groups of similar mass carry the most of it (a group of empty tail bins carries none).
 /// - The coordinator scores each pair by noisy mutual information minus the mutual information
