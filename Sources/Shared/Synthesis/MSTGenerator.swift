@@ -51,14 +51,18 @@ public struct MSTGenerator: Generator {
     public let cellThreshold: Double
     /// Factor on the selection score of pairs with the schema's target (`treeWeight`).
     public let targetWeight: Double
+    /// Whether the selection round merges categorical columns by mass too (`codeGroups`).
+    public let selectionMergesCategories: Bool
 
     /// Release names.
     public static let oneWayRelease = "mst-one-way", selectionRelease = "mst-selection", treeRelease = "mst-tree"
 
     /// A generator with the given settings.
     public init(selectionGroups: Int = 3, weights: (oneWay: Double, selection: Double, tree: Double) = (1, 1, 3),
-                smoothing: Double = 0.01, minimumSignal: Double = 2, fineThreshold: Double = 2, isolatedThreshold: Double = 3, cellThreshold: Double = 2, targetWeight: Double = 2) {
+                smoothing: Double = 0.01, minimumSignal: Double = 2, fineThreshold: Double = 2, isolatedThreshold: Double = 3, cellThreshold: Double = 2, targetWeight: Double = 2,
+                selectionMergesCategories: Bool = true) {
         self.fineThreshold = fineThreshold
+        self.selectionMergesCategories = selectionMergesCategories
         self.isolatedThreshold = isolatedThreshold
         self.targetWeight = targetWeight
         self.cellThreshold = cellThreshold
@@ -73,7 +77,8 @@ public struct MSTGenerator: Generator {
         ["selection_groups": "\(selectionGroups)",
          "budget_weights": "one-way \(weights.oneWay), selection \(weights.selection), tree \(weights.tree)",
          "smoothing": "\(smoothing)", "minimum_signal": "\(minimumSignal)", "fine_threshold": "\(fineThreshold)", "isolated_threshold": "\(isolatedThreshold)",
-         "cell_threshold": "\(cellThreshold)", "target_weight": "\(targetWeight)"]
+         "cell_threshold": "\(cellThreshold)", "target_weight": "\(targetWeight)",
+         "selection_merges_categories": "\(selectionMergesCategories)"]
     }
 
     /// The three releases (one for a one-column table).
@@ -181,7 +186,7 @@ public struct MSTGenerator: Generator {
                     return discretiser.spreadGroups(column: column, maxGroups: resolution[column], mass: kept)
                 }
             }
-            return discretiser.massGroups(column: column, maxGroups: resolution[column], mass: oneWay[column], mergingCategories: !bySpread)
+            return discretiser.massGroups(column: column, maxGroups: resolution[column], mass: oneWay[column], mergingCategories: !bySpread && selectionMergesCategories)
         }
     }
 
