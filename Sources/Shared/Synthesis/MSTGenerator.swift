@@ -165,7 +165,8 @@ public struct MSTGenerator: Generator {
     /// coarse cell carries signal; categorical columns too, since every cell of a pair table
     /// adds noise to its mutual information (on credit at epsilon 1, pairs with a four- to
     /// six-category column scored noise alone with a deviation of 0.03-0.06, more than the
-    /// target's real dependences, docs/QUALITY.md). The tree round keeps every category. For the tree (`bySpread`), by the least added spread of
+    /// target's real dependences, docs/QUALITY.md; `selectionMergesCategories`); the tree
+    /// round keeps every category. For the tree (`bySpread`), by the least added spread of
     /// values (`Discretiser.spreadGroups`) over the counts that stand out of the noise
     /// (`keptCounts`, the ones the fit keeps): the mass-balanced split gave a skewed column's
     /// whole upper tail one group, within which values were drawn apart from the other

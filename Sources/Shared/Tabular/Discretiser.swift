@@ -185,7 +185,7 @@ public struct Discretiser: Sendable {
         var first: Int, last: Int, weight: Double, moment: Double
     }
 
-    /// The groups of a numeric column's bins after merging, while more than `maxGroups`
+    /// The groups of a column's bins (or categories) after merging, while more than `maxGroups`
     /// remain, the adjacent pair of spans with the least `cost` (the leftmost on ties); a kept
     /// missing code gets a group of its own; bins of no mass weigh `emptyWeight`. Equal bin
     /// counts for a column with few enough bins or no positive mass, and for a categorical
