@@ -164,7 +164,7 @@ public struct MSTGenerator: Generator {
     /// added for a long tail do not take resolution from the bulk of the rows and every
     /// coarse cell carries signal; categorical columns too, since every cell of a pair table
     /// adds noise to its mutual information (on credit at epsilon 1, pairs with a four- to
-    /// six-category column scored noise alone with a deviation of 0.03-0.06, more than the
+    /// six-category column scored noise alone with a deviation of 0.02-0.06, about the
     /// target's real dependences, docs/QUALITY.md; `selectionMergesCategories`); the tree
     /// round keeps every category. For the tree (`bySpread`), by the least added spread of
     /// values (`Discretiser.spreadGroups`) over the counts that stand out of the noise
