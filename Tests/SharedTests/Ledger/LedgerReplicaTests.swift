@@ -14,6 +14,15 @@ struct LedgerReplicaTests {
                            signedHeads: ledger.signedHeads[from...].flatMap { $0 })
     }
 
+    /// A ledger holding the endorsed genesis, and a replica synced to it.
+    static func genesisAndReplica() throws -> (appender: LedgerAppender, replica: LedgerReplica) {
+        let appender = try LedgerFixture.appender()
+        try LedgerFixture.appendEndorsed(.genesis(LedgerFixture.genesis), to: appender)
+        var replica = LedgerReplica(genesisLeafHash: LedgerEntry.genesis(LedgerFixture.genesis).leafHash)
+        try sync(&replica, with: appender)
+        return (appender, replica)
+    }
+
     @Test("a replica follows the coordinator and detects a fork loudly")
     func forkDetected() throws {
         let genesisHash = LedgerEntry.genesis(LedgerFixture.genesis).leafHash
@@ -57,10 +66,7 @@ struct LedgerReplicaTests {
 
     @Test("an agent endorses a correct commitment and refuses a dishonest one")
     func endorsementPolicy() throws {
-        let appender = try LedgerFixture.appender()
-        try LedgerFixture.appendEndorsed(.genesis(LedgerFixture.genesis), to: appender)
-        var replica = LedgerReplica(genesisLeafHash: LedgerEntry.genesis(LedgerFixture.genesis).leafHash)
-        try Self.sync(&replica, with: appender)
+        let (appender, replica) = try Self.genesisAndReplica()
         let seenHead = try #require(replica.lastHead)
 
         let commitment = try LedgerFixture.commitment(roundId: 1, contributors: LedgerFixture.institutions,
@@ -163,10 +169,7 @@ struct LedgerReplicaTests {
 
     @Test("an agent behind by a commitment and its settlement co-signs: the served heads inside the new range make the commitment final")
     func cosignWithServedHeads() throws {
-        let appender = try LedgerFixture.appender()
-        try LedgerFixture.appendEndorsed(.genesis(LedgerFixture.genesis), to: appender)
-        var replica = LedgerReplica(genesisLeafHash: LedgerEntry.genesis(LedgerFixture.genesis).leafHash)
-        try Self.sync(&replica, with: appender)
+        var (appender, replica) = try Self.genesisAndReplica()
         // hospital-c falls behind: round 1 is committed and co-signed by the other two, then settled.
         let first = try LedgerFixture.commitment(roundId: 1, contributors: LedgerFixture.institutions, after: appender.ledger, state: appender.state)
         try LedgerFixture.appendEndorsed(.roundCommitment(first), to: appender)
