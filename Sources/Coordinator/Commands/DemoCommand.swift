@@ -72,24 +72,45 @@ final class Demo {
 
     func run() throws -> Int32 {
         defer { stopAll() }
-        // 1. Bundled data and the key ceremony.
         let sample = try sampleData()
+        try provision()
+        let port = try freePort()
+        let url = "https://127.0.0.1:\(port)"
+        let schema = try TableSchema.load(path: sample + "/schema.json")
+        let configs = try writeConfigurations(sample: sample, schema: schema, url: url, port: port)
+        try startProcesses(url: url, coordinatorConfig: configs.coordinator, agentConfigs: configs.agents)
+        let researcherCredentials = try PartyKit.credentials(directory: out + "/kits/researchers/\(researcher)")
+        let client = HTTPSClient(host: "127.0.0.1", port: port, tls: try TLSContext(side: .client, credentials: researcherCredentials),
+                                 timeout: 30, retry: RetryPolicy(attempts: 20, baseDelay: 0.2, maxDelay: 1))
+        let id = try finalDataset(client)
+        say("dataset '\(id)' published and co-signed; taking a licence and downloading it as '\(researcher)'")
+        let results = try download(id, client)
+        let ledgerRecords = try finalLedger(client)
+        let ledgerPath = results + "/ledger.apl"
+        let store = try LedgerStore.open(path: ledgerPath, create: true).store
+        try store.append(contentsOf: ledgerRecords)
+        let verified = try verify(url: url, results: results)
+        stopAll()
+        return try summarise(ledgerRecords: ledgerRecords, schema: schema, results: results, ledgerPath: ledgerPath, verified: verified)
+    }
+
+    /// Step 1: the key ceremony, kits under `out/kits`.
+    func provision() throws {
         try DurableFile.makeDirectory(out)
         try DurableFile.makeDirectory(out + "/logs")
         say("provisioning consortium 'demo': \(institutions.joined(separator: ", ")) (t = 2), researcher '\(researcher)', \(keyBits)-bit key")
         let request = try ProvisioningRequest(consortium: "demo", institutions: institutions, researchers: [researcher], threshold: 2,
                                               coordinatorHosts: ["127.0.0.1", "localhost"], keyBits: keyBits)
         _ = try ConsortiumProvisioner.provision(request, outputDirectory: out + "/kits") { self.say($0) }
+    }
 
-        // 2. Configuration, on a free loopback port.
-        let port = try freePort()
-        let url = "https://127.0.0.1:\(port)"
+    /// Step 2: the coordinator's and each agent's configuration, and each institution's holdout
+    /// for the quality round (the sample's test split, row i to institution i mod 3).
+    func writeConfigurations(sample: String, schema: TableSchema, url: String, port: UInt16) throws -> (coordinator: String, agents: [String]) {
         let coordinatorConfig = out + "/coordinator.json"
         try writeJSON(["kit": "kits/coordinator", "state": "state/coordinator", "schema": sample + "/schema.json",
                        "listen": "127.0.0.1:\(port)", "generator": "mst", "epsilon": 1.0, "delta": 1e-6,
                        "collectionSeconds": 30, "decryptionSeconds": 60], to: coordinatorConfig)
-        // Each institution's holdout for the quality round: the sample's test split, row i to institution i mod 3.
-        let schema = try TableSchema.load(path: sample + "/schema.json")
         let testRows = try CSVReader(schema: schema, policy: .skip).read(path: sample + "/test.csv").table
         try DurableFile.makeDirectory(out + "/holdouts")
         var agentConfigs: [String] = []
@@ -103,22 +124,22 @@ final class Demo {
                            "minimumQuorum": 2, "pollSeconds": 5], to: path)
             agentConfigs.append(path)
         }
+        return (coordinatorConfig, agentConfigs)
+    }
 
-        // 3. The coordinator and three agents, each its own process.
-        let binaries = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath().deletingLastPathComponent().path
+    /// Step 3: the coordinator and three agents, each its own process.
+    func startProcesses(url: String, coordinatorConfig: String, agentConfigs: [String]) throws {
         say("starting the coordinator on \(url) and three agents (logs in \(out)/logs)")
         try launch(binaries + "/apiary-coordinator", ["serve", "--config", coordinatorConfig], log: "coordinator")
         for (name, config) in zip(institutions, agentConfigs) {
             try launch(binaries + "/apiary-agent", ["run", "--config", config], log: name)
         }
+    }
 
-        // 4. Follow the run as the researcher until the dataset is published and final.
-        let researcherCredentials = try PartyKit.credentials(directory: out + "/kits/researchers/\(researcher)")
-        let client = HTTPSClient(host: "127.0.0.1", port: port, tls: try TLSContext(side: .client, credentials: researcherCredentials),
-                                 timeout: 30, retry: RetryPolicy(attempts: 20, baseDelay: 0.2, maxDelay: 1))
+    /// Step 4: follows the run as the researcher until a dataset is published and final; its id.
+    func finalDataset(_ client: HTTPSClient) throws -> String {
         var lastStatus = ""
-        var datasetId: String? = nil
-        while datasetId == nil {
+        while true {
             guard Date().timeIntervalSince(started) < timeout else {
                 throw ApiaryError(.io, "the run did not finish within \(Int(timeout)) s; see the logs in \(out)/logs")
             }
@@ -132,15 +153,16 @@ final class Demo {
             }
             let list = try client.send(HTTPRequest(method: "GET", target: "/v1/datasets"))
             if let object = try? JSONSerialization.jsonObject(with: Data(list.body)) as? [String: Any],
-               let first = (object["datasets"] as? [[String: Any]])?.first, first["final"] as? Bool == true {
-                datasetId = first["id"] as? String
+               let first = (object["datasets"] as? [[String: Any]])?.first, first["final"] as? Bool == true,
+               let id = first["id"] as? String {
+                return id
             }
-            if datasetId == nil { Thread.sleep(forTimeInterval: 0.5) }
+            Thread.sleep(forTimeInterval: 0.5)
         }
-        let id = datasetId!
-        say("dataset '\(id)' published and co-signed; taking a licence and downloading it as '\(researcher)'")
+    }
 
-        // 5. Licence, download over HTTPS, verify against the ledger.
+    /// Step 5: a licence, then the dataset and its datasheets over HTTPS into `out/results`.
+    func download(_ id: String, _ client: HTTPSClient) throws -> String {
         let licence = try client.send(HTTPRequest(method: "POST", target: "/v1/datasets/\(id)/licence"))
         guard licence.status == 200 else { throw ApiaryError(.io, "licence refused: \(licence.bodyText)") }
         let results = out + "/results"
@@ -150,7 +172,11 @@ final class Demo {
             guard response.status == 200 else { throw ApiaryError(.io, "downloading \(name) failed: \(response.status) \(response.bodyText.prefix(200))") }
             try DurableFile.write(response.body, to: results + "/" + name, mode: 0o644)
         }
-        // Wait until the institutions have co-signed everything, the licence included.
+        return results
+    }
+
+    /// The ledger once the institutions have co-signed everything, the licence included.
+    func finalLedger(_ client: HTTPSClient) throws -> [LedgerRecord] {
         var ledgerRecords = try LedgerClient(transport: client).records()
         while case .success(let report) = LedgerVerifier.verify(records: ledgerRecords), !report.pendingEntries.isEmpty {
             guard Date().timeIntervalSince(started) < timeout else {
@@ -160,9 +186,11 @@ final class Demo {
             ledgerRecords = try LedgerClient(transport: client).records()
         }
         say("every ledger entry is final (co-signed by the coordinator and 2 institutions)")
-        let ledgerPath = results + "/ledger.apl"
-        let store = try LedgerStore.open(path: ledgerPath, create: true).store
-        try store.append(contentsOf: ledgerRecords)
+        return ledgerRecords
+    }
+
+    /// The downloaded dataset checked against the ledger with `apiary-agent verify`, as a researcher would.
+    func verify(url: String, results: String) throws -> Bool {
         say("verifying the dataset against the ledger with apiary-agent verify")
         let verify = try capture(binaries + "/apiary-agent", ["verify", "--coordinator", url, "--kit", out + "/kits/researchers/\(researcher)",
                                                                "--dataset", results + "/synthetic.csv", "--datasheet", results + "/datasheet.json", "--json"])
@@ -172,9 +200,12 @@ final class Demo {
             && (verification["dataset"] as? [String: Any])?["datasheet_checked"] as? Bool == true
         say(verified ? "verified: the dataset and its datasheet match their final publication entry, under the kit's genesis"
                      : "VERIFICATION FAILED: \(verify.output)")
+        return verified
+    }
 
-        // 6. Summary: rounds, each institution's own accountant, quality on the public test split.
-        stopAll()
+    /// Step 6: the summary (rounds, each institution's own accountant, quality on the public
+    /// test split), with `--json` one object on stdout; the exit status.
+    func summarise(ledgerRecords: [LedgerRecord], schema: TableSchema, results: String, ledgerPath: String, verified: Bool) throws -> Int32 {
         let ledgerState = try Ledger(records: ledgerRecords)
         let rounds = ledgerState.entries.filter { if case .roundCommitment = $0 { true } else { false } }.count
         var epsilon: [String: Double] = [:]
@@ -213,6 +244,11 @@ final class Demo {
             print(String(decoding: data, as: UTF8.self))
         }
         return verified ? 0 : 1
+    }
+
+    /// Where apiary-coordinator and apiary-agent live: beside this executable.
+    var binaries: String {
+        URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath().deletingLastPathComponent().path
     }
 
     /// The bundled sample table: Deploy/sample-data/<name>, searched upward from the working
