@@ -8,9 +8,10 @@
 ///   The coordinator turns the sums of z_i z_j (i <= j) into correlations, normalising by the
 ///   clipped scores' own second moments, and takes the nearest correlation matrix (eigenvalue
 ///   clipping, unit diagonal).
-/// - The model samples from pass 1's counts with the same support rule as MST: codes below
-///   `supportThreshold` noise deviations are empty (the floor above only keeps the agents'
-///   scores finite). A floor of 1% spread over a long tail's near-empty bins would otherwise
+/// - The model samples from pass 1's counts with the same support rule as MST
+///   (`NoiseSupportRule`): codes below `supportThreshold` noise deviations are empty, and a
+///   numeric bin with nothing passing beside it needs `isolatedThreshold` (the floor above only
+///   keeps the agents' scores finite). A floor of 1% spread over a long tail's near-empty bins would otherwise
 ///   place 1% of the rows at random extremes, which breaks Pearson correlations.
 /// Budget: weights `weights` (default 1 : 1) of the Gaussian-part RDP (see `PrivacyPlan`).
 /// Clipping the score vector at squared norm C^2 = `clipFactor` d biases correlations slightly
@@ -28,14 +29,17 @@ public struct GaussianCopulaGenerator: Generator {
     public let floor: Double
     /// Pass-1 counts below this many noise deviations are empty when sampling.
     public let supportThreshold: Double
+    /// A numeric bin whose neighbours are both below `supportThreshold` needs this many.
+    public let isolatedThreshold: Double
 
     /// Release names.
     public static let marginalRelease = "copula-marginals", correlationRelease = "copula-correlations"
 
     /// A generator with the given settings.
     public init(weights: (marginals: Double, correlations: Double) = (1, 1), clipFactor: Double = 2,
-                scale: Double = 64, floor: Double = 0.01, supportThreshold: Double = 2) {
+                scale: Double = 64, floor: Double = 0.01, supportThreshold: Double = 2, isolatedThreshold: Double = 3) {
         self.supportThreshold = supportThreshold
+        self.isolatedThreshold = isolatedThreshold
         self.weights = weights
         self.clipFactor = clipFactor
         self.scale = scale
@@ -45,7 +49,8 @@ public struct GaussianCopulaGenerator: Generator {
     /// Settings for the datasheet.
     public var parameters: [String: String] {
         ["budget_weights": "marginals \(weights.marginals), correlations \(weights.correlations)",
-         "clip_factor": "\(clipFactor)", "scale": "\(scale)", "support_threshold": "\(supportThreshold)"]
+         "clip_factor": "\(clipFactor)", "scale": "\(scale)", "support_threshold": "\(supportThreshold)",
+         "isolated_threshold": "\(isolatedThreshold)"]
     }
 
     private func momentQuery(cumulative: [[Double]]) -> CopulaMomentQuery {
@@ -134,18 +139,62 @@ public struct GaussianCopulaGenerator: Generator {
         return (marginals, total)
     }
 
-    /// Pass 1's counts for sampling: codes below `supportThreshold` noise deviations (of the
-    /// pass's per-cell `noiseVariance`) are empty, the rest projected onto non-negative counts
-    /// with the record estimate and normalised; a column none of whose codes passes is flat over
-    /// its range (`Discretiser.flatDistribution`: projecting pure noise would keep a few of its
-    /// largest draws, a column of a handful of values).
+    /// Pass 1's counts for sampling: the codes `NoiseSupportRule` keeps (of the pass's per-cell
+    /// `noiseVariance`), projected onto non-negative counts with the record estimate and
+    /// normalised. A numeric column whose kept codes hold less than `coarseCoverage` of the
+    /// rows is read at the coarser resolution the noise allows where there is one
+    /// (`coarseMarginal`), and a column none of whose codes is kept is flat over its range
+    /// (`Discretiser.flatDistribution`: projecting pure noise would keep a few of its largest
+    /// draws, a column of a handful of values). In a small table one bin's noise draw could
+    /// otherwise be a column's only kept code, and the column collapsed onto that bin (diabetes
+    /// at epsilon 1: a column in each of eight runs; docs/QUALITY.md).
     func samplingMarginals(schema: TableSchema, counts: [[Double]], total: Double, noiseVariance: Double) -> [[Double]] {
-        let cutoff = supportThreshold * noiseVariance.squareRoot()
+        let rule = NoiseSupportRule(fineThreshold: supportThreshold, isolatedThreshold: isolatedThreshold)
         let discretiser = Discretiser(schema: schema)
+        let deviation = noiseVariance.squareRoot()
         return counts.enumerated().map { index, column -> [Double] in
-            let kept = column.indices.filter { column[$0] > cutoff }
-            if kept.isEmpty { return noiseVariance > 0 ? discretiser.flatDistribution(column: index) : MarginalProjection.projectToSimplex(column, total: total).map { $0 / total } }
-            return MarginalProjection.projectToSimplex(column, total: total, over: kept).map { $0 / total }
+            let kept = rule.keptCounts(column, column: schema.columns[index], deviation: deviation)
+            if deviation > 0, schema.columns[index].kind.isNumeric, kept.reduce(0, +) < Self.coarseCoverage * total,
+               let coarse = coarseMarginal(column: index, counts: column, total: total, deviation: deviation, discretiser: discretiser) {
+                return coarse
+            }
+            let supported = column.indices.filter { kept[$0] > 0 }
+            if supported.isEmpty { return deviation > 0 ? discretiser.flatDistribution(column: index) : MarginalProjection.projectToSimplex(column, total: total).map { $0 / total } }
+            return MarginalProjection.projectToSimplex(column, total: total, over: supported).map { $0 / total }
         }
+    }
+
+    /// Share of the rows a numeric column's kept codes must hold for sampling at the schema's
+    /// bins (as `MSTGenerator.spreadCoverage`).
+    static let coarseCoverage = MSTGenerator.spreadCoverage
+
+    /// A numeric column's sampling distribution at the resolution the noise allows: its bins
+    /// merged into g groups of equal bin counts (`Discretiser.coarseGroups`, public), g the
+    /// most for which an average group's count keeps `supportThreshold` deviations of its own
+    /// noise, (N / (s sigma sqrt(b)))^2 for b bins; groups below that are empty, the rest
+    /// projected onto the record estimate, each spread over its bins as `flatDistribution`
+    /// spreads the column; nothing kept: flat. Nil where g reaches the schema's bins (no
+    /// coarser reading helps).
+    func coarseMarginal(column: Int, counts: [Double], total: Double, deviation: Double, discretiser: Discretiser) -> [Double]? {
+        let bins = discretiser.schema.columns[column].kind.valueCodeCount
+        let signal = total / (supportThreshold * deviation * Double(bins).squareRoot())
+        guard signal * signal < Double(bins) else { return nil }
+        let groupCount = max(1, Int((signal * signal).rounded(.down)))
+        let groups = discretiser.coarseGroups(column: column, maxGroups: groupCount)
+        let flat = discretiser.flatDistribution(column: column)
+        let cards = (groups.max() ?? -1) + 1
+        var sums = [Double](repeating: 0, count: cards), sizes = [Double](repeating: 0, count: cards)
+        var flatTotals = [Double](repeating: 0, count: cards)
+        for (code, group) in groups.enumerated() {
+            sums[group] += counts[code]
+            sizes[group] += 1
+            flatTotals[group] += flat[code]
+        }
+        let supported = (0..<cards).filter { sums[$0] > supportThreshold * deviation * sizes[$0].squareRoot() }
+        guard !supported.isEmpty else { return flat }
+        let projected = MarginalProjection.projectToSimplex(sums, total: total, over: supported)
+        let spread = groups.enumerated().map { code, group in flatTotals[group] > 0 ? projected[group] * flat[code] / flatTotals[group] : 0 }
+        let mass = spread.reduce(0, +)
+        return mass > 0 ? spread.map { $0 / mass } : flat
     }
 }

@@ -269,31 +269,11 @@ extension MSTGenerator {
         return conditional
     }
 
-    /// A column's noisy one-way counts with those taken as empty set to zero: below
-    /// `fineThreshold` noise deviations, or, for a numeric column's bin with neither neighbour
-    /// above that, below `isolatedThreshold` unless its three-bin window passes `fineThreshold`
-    /// deviations of the window's noise and a bin two away passes. With a few dozen bins per
-    /// column, some empty tail bin passes 2 deviations in half the runs, and the rows its group
-    /// then sends there are outliers that decide the column's Pearson correlations; real mass
-    /// seldom sits in one bin with nothing near it (docs/QUALITY.md: flchain's pair trends at
-    /// epsilon 1 0.922 -> 0.929 over twelve seeds, breast cancer's column shapes 0.687 -> 0.737).
+    /// A column's noisy one-way counts with those taken as empty set to zero (`NoiseSupportRule`
+    /// with this generator's thresholds).
     func keptCounts(_ counts: [Double], column: ColumnSchema, deviation: Double) -> [Double] {
-        let passes = counts.map { $0 > fineThreshold * deviation }
-        guard column.kind.isNumeric, deviation > 0 else { return zip(counts, passes).map { $1 ? $0 : 0 } }
-        let bins = column.kind.valueCodeCount
-        return counts.enumerated().map { code, value in
-            guard passes[code] else { return 0 }
-            guard code < bins else { return value }
-            let neighbour = (code > 0 && passes[code - 1]) || (code + 1 < bins && passes[code + 1])
-            // The bin with its neighbours, against `fineThreshold` deviations of their summed noise:
-            // real mass spread over sparse neighbours passes, noise on one empty bin seldom does.
-            // Only near other mass (a passing bin two bins away): a far tail bin with nothing
-            // passing around it needs `isolatedThreshold` whatever its window holds.
-            let window = (max(0, code - 1)...min(bins - 1, code + 1)).map { counts[$0] }
-            let nearMass = (code >= 2 && passes[code - 2]) || (code + 2 < bins && passes[code + 2])
-            let windowPasses = nearMass && window.reduce(0, +) > fineThreshold * deviation * Double(window.count).squareRoot()
-            return neighbour || windowPasses || value > isolatedThreshold * deviation ? value : 0
-        }
+        NoiseSupportRule(fineThreshold: fineThreshold, isolatedThreshold: isolatedThreshold)
+            .keptCounts(counts, column: column, deviation: deviation)
     }
 
     /// `kept` with the bin just beyond each end of a numeric column's kept bins, when it lies in

@@ -486,6 +486,52 @@ struct BelowNoiseColumnTests {
         }
     }
 
+    @Test("twelve uniform columns, 120 rows per institution, at epsilon 1: the copula collapses no column onto one bin's noise")
+    func copulaWideSmallTable() throws {
+        let edges = (0...20).map { Double($0) / 2 }
+        let schema = TableSchema(columns: (0..<12).map { ColumnSchema(name: "x\($0)", kind: .real(lower: 0, upper: 10, binEdges: edges, decimals: 2)) })
+        let random = SeededRandom(seed: 11)
+        var tables: [Table] = []
+        for _ in 0..<3 {
+            var table = Table(schema: schema)
+            for _ in 0..<120 { table.append(row: (0..<12).map { _ in random.unitDouble() * 10 }) }
+            tables.append(table)
+        }
+        let generator = GaussianCopulaGenerator()
+        let plan = try PrivacyPlan.calibrate(releases: try generator.plannedReleases(schema: schema), epsilon: 1, delta: 1e-6, quorum: 3)
+        for seed in UInt64(0)..<6 {
+            let synthetic = try SynthesisTestSupport.fit(generator, tables: tables, plan: plan, seed: seed).model.sample(rows: 360, using: random)
+            for column in 0..<12 {
+                let real = Self.spread(tables.flatMap { $0.values[column] })
+                // One bin of the twenty has a spread of 0.05 of the real one.
+                #expect(Self.spread(synthetic.values[column]) > 0.2 * real, "seed \(seed), x\(column): spread \(Self.spread(synthetic.values[column])) of \(real)")
+            }
+        }
+    }
+
+    @Test("the copula reads a column whose kept bins hold few of its rows at the resolution the noise allows")
+    func copulaCoarseMarginal() throws {
+        let schema = TableSchema(columns: [ColumnSchema(name: "v", kind: .real(lower: 0, upper: 8, binEdges: (0...8).map(Double.init), decimals: 1))])
+        let generator = GaussianCopulaGenerator()
+        // Deviation 10, 146 records: bin 6's 36 passes three deviations alone and is the only
+        // bin kept, though the others hold three quarters of the rows below the noise. Read at
+        // g = floor((146 / (2 * 10 * sqrt 8))^2) = 6 groups ({0,1}, {2}, {3}, {4,5}, {6}, {7}),
+        // groups 0, 3 and 4 pass their own noise.
+        let counts: [Double] = [18, 17, 16, 18, 17, 16, 36, 8]
+        let kept = NoiseSupportRule(fineThreshold: 2, isolatedThreshold: 3).keptCounts(counts, column: schema.columns[0], deviation: 10)
+        #expect(kept == [0, 0, 0, 0, 0, 0, 36, 0])
+        let margin = generator.samplingMarginals(schema: schema, counts: [counts], total: 146, noiseVariance: 100)[0]
+        #expect(margin.filter { $0 > 0 }.count == 5, "\(margin)")
+        #expect(margin[6] < 0.5)
+        // Within a group the bins share its mass by width (here equal).
+        #expect(abs(margin[0] - margin[1]) < 1e-12 && abs(margin[4] - margin[5]) < 1e-12)
+        #expect(abs(margin.reduce(0, +) - 1) < 1e-9)
+        // Counts well above the noise keep the schema's bins.
+        let large: [Double] = [500, 300, 200, 100, 50, 30, 30, 0]
+        let fine = generator.samplingMarginals(schema: schema, counts: [large], total: 1210, noiseVariance: 100)[0]
+        #expect(zip(fine, large).allSatisfy { abs($0 - $1 / 1210) < 1e-12 }, "\(fine)")
+    }
+
     @Test("the copula's sampling margin of a column without a code above the noise is flat over the range")
     func copulaFlatFallback() {
         let schema = TableSchema(columns: [ColumnSchema(name: "v", kind: .real(lower: 0, upper: 4, binEdges: [0, 1, 3, 4], decimals: 1))])
