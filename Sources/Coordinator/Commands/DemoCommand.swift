@@ -13,7 +13,9 @@ public enum DemoCommand {
     its holdout (the quality round), publishes the synthetic dataset with its datasheet and
     ledger entry, takes a licence and
     downloads it over HTTPS with the researcher's credentials, verifies it against the ledger
-    with `apiary-agent verify`, stops everything and prints a summary.
+    with `apiary-agent verify`, stops everything and prints a summary. The sample tables are
+    looked up in Deploy/sample-data above the working folder or the executable: run it from
+    the repository (or a build inside it).
 
     Options:
       --out DIR        where kits, configuration, state, logs and results go (default ./demo-out);

@@ -272,6 +272,7 @@ public struct SchemaInference: Sendable {
     static func tidy(_ x: Double, step: Double) -> Double {
         let digits = max(0, -Int((log10(step)).rounded(.down)))
         let scale = pow(10, Double(digits))
-        return (x * scale).rounded() / scale
+        // Plus zero: a value that rounds to zero from below is -0, which JSON writes as "-0".
+        return (x * scale).rounded() / scale + 0
     }
 }

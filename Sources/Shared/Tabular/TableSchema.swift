@@ -138,8 +138,12 @@ public struct TableSchema: Sendable, Equatable, Codable {
                 for bin in 0..<(edges.count - 1) where Discretiser.binRange(column.kind, bin: bin) == nil {
                     throw invalid("\(label): bin [\(CSVProblem.format(edges[bin])), \(CSVProblem.format(edges[bin + 1]))] holds no valid value within the bounds")
                 }
-                if case .real(_, _, _, let decimals) = column.kind, let decimals {
+                if case .real(let lower, let upper, _, let decimals) = column.kind, let decimals {
                     guard (0...12).contains(decimals) else { throw invalid("\(label): decimals must be in 0...12, got \(decimals)") }
+                    // A double holds 15-16 significant digits: beyond them the written digits are noise.
+                    guard max(abs(lower), abs(upper)) * Discretiser.powerOfTen(decimals) < 0x1p53 else {
+                        throw invalid("\(label): \(decimals) decimals on bounds up to \(CSVProblem.format(max(abs(lower), abs(upper)))) need more than the 15 significant digits a double holds; lower decimals")
+                    }
                     // Values are written rounded to `decimals`: each bin must hold such a value.
                     for bin in 0..<(edges.count - 1) where Discretiser.decimalGrid(column.kind, bin: bin)?.count == 0 {
                         throw invalid("\(label): bin [\(CSVProblem.format(edges[bin])), \(CSVProblem.format(edges[bin + 1]))] holds no value with \(decimals) decimals; raise decimals or merge the bin")

@@ -47,6 +47,17 @@ struct SchemaInferenceSafetyTests {
         #expect(throws: ApiaryError.self) { try inference.infer(bytes: bytes, name: "visits.csv") }
     }
 
+    @Test("an all-negative column's bounds and edges that round to zero are written 0, never -0")
+    func noNegativeZero() throws {
+        let rows = (0..<400).map { String(format: "%.1f", -0.1 - Double($0 * $0) * 0.048) }
+        let schema = try SchemaInference().infer(bytes: Array((["neg"] + rows).joined(separator: "\n").utf8), name: "neg.csv")
+        guard case .real(_, let upper, let edges, _) = schema.columns[0].kind else { Issue.record("not a real column"); return }
+        #expect(upper == 0 && upper.sign == .plus)
+        #expect(edges.allSatisfy { $0 != 0 || $0.sign == .plus })
+        let text = String(decoding: try schema.jsonData(), as: UTF8.self)
+        #expect(text.range(of: "-0[^.0-9]", options: .regularExpression) == nil, "\(text)")
+    }
+
     @Test("a small sample of 20 or more all-distinct text values is an identifier too; 19, or repeats, are not")
     func smallIdentifierSample() throws {
         func csv(_ values: [String]) -> [UInt8] { Array((["id,n"] + values.enumerated().map { "\($0.element),\($0.offset % 3)" }).joined(separator: "\n").utf8) }

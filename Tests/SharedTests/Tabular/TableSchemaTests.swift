@@ -53,6 +53,8 @@ struct TableSchemaTests {
              "bin [0.2, 0.45] holds no value with 0 decimals"),
             (column("{\"name\": \"x\", \"type\": \"real\", \"lower\": 0, \"upper\": 2, \"bin_edges\": [0, 0.7, 0.71, 0.8, 2], \"decimals\": 1}"),
              "bin [0.71, 0.8] holds no value with 1 decimals"),
+            (column("{\"name\": \"x\", \"type\": \"real\", \"lower\": -1e12, \"upper\": 1e12, \"bin_edges\": [-1e12, 0, 1e12], \"decimals\": 12}"),
+             "12 decimals on bounds up to 1000000000000 need more than the 15 significant digits a double holds"),
             ("{\"target\": \"z\", \"columns\": [\(cat)]}", "target 'z' is not a column"),
             ("{\"target\": \"x\", \"columns\": [{\"name\": \"x\", \"type\": \"real\", \"lower\": 0, \"upper\": 1, \"bin_edges\": [0, 1]}]}", "must be a categorical column"),
             ("{\"target\": \"c\", \"positive_category\": \"q\", \"columns\": [\(cat)]}", "positive category 'q'"),
