@@ -54,7 +54,7 @@ struct RouterAdmissionTests {
         #expect(round.refusals["mallory"] == nil)
     }
 
-    @Test("a decline with a malformed body is refused with 400 and records nothing; an empty body is a decline without reason")
+    @Test("a decline with a malformed body, an unknown field or a non-canonical round id is refused with 400 and records nothing; an empty body is a decline without reason")
     func strictDecline() throws {
         let fixture = try EngineFixture()
         defer { try? FileManager.default.removeItem(atPath: fixture.directory) }
@@ -62,12 +62,16 @@ struct RouterAdmissionTests {
         try engine.openRound(try fixture.task())
         let router = CoordinatorRouter(engine: engine, metrics: CoordinatorMetrics(server: nil))
         let agent = InMemoryTransport(handler: router, peer: peer("bank-a", .agent))
-        for body in ["{\"reason\": [not json", "{\"reason\": \"a\", \"reason\": \"b\"}", "{\"reason\": 5}", "[]"] {
+        for body in ["{\"reason\": [not json", "{\"reason\": \"a\", \"reason\": \"b\"}", "{\"reason\": 5}", "[]", "{\"reason\": \"a\", \"extra\": 1}"] {
             let response = try agent.send(HTTPRequest(method: "POST", target: "/v1/rounds/1/decline", body: Array(body.utf8)))
             #expect(response.status == 400, "body \(body): \(response.status) \(response.bodyText)")
         }
         let deep = String(repeating: "[", count: 100_000)
         #expect(try agent.send(HTTPRequest(method: "POST", target: "/v1/rounds/1/decline", body: Array(deep.utf8))).status == 400)
+        // One round, one address: no leading zero or sign.
+        for target in ["/v1/rounds/01/decline", "/v1/rounds/+1/decline"] {
+            #expect(try agent.send(HTTPRequest(method: "POST", target: target, body: Array("{\"reason\": \"x\"}".utf8))).status == 400, "\(target)")
+        }
         #expect(engine.currentRound?.refusals.isEmpty == true)
 
         #expect(try agent.send(HTTPRequest(method: "POST", target: "/v1/rounds/1/decline")).status == 200)
