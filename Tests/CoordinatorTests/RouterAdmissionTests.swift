@@ -73,6 +73,9 @@ struct RouterAdmissionTests {
             #expect(try agent.send(HTTPRequest(method: "POST", target: target, body: Array("{\"reason\": \"x\"}".utf8))).status == 400, "\(target)")
         }
         #expect(engine.currentRound?.refusals.isEmpty == true)
+        // A query parameter given twice is refused, not resolved silently.
+        let twice = try agent.send(HTTPRequest(method: "GET", target: "/v1/tasks/next?wait=0&wait=1"))
+        #expect(twice.status == 400 && twice.bodyText.contains("'wait' is given more than once"), "\(twice.status) \(twice.bodyText)")
 
         #expect(try agent.send(HTTPRequest(method: "POST", target: "/v1/rounds/1/decline")).status == 200)
         #expect(engine.currentRound?.refusals["bank-a"] == "no reason given")

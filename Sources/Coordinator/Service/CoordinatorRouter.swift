@@ -60,6 +60,9 @@ public struct CoordinatorRouter: HTTPHandler {
 
     public func handle(_ request: HTTPRequest, peer: PeerIdentity) -> HTTPResponse {
         let route = Route(request)
+        if let repeated = request.repeatedQueryParameter {
+            return .error(400, "query parameter '\(repeated.prefix(40))' is given more than once")
+        }
         if route.matches("healthz") {
             guard request.method == "GET" || request.method == "HEAD" else { return notAllowed(request) }
             return .text(200, "ok\n")

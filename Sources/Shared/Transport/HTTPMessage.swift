@@ -77,6 +77,18 @@ public struct HTTPRequest: Sendable, Equatable {
         return result
     }
 
+    /// The first query parameter given more than once (`?from=1&from=0`), if any: servers
+    /// refuse such a request rather than pick one value silently.
+    public var repeatedQueryParameter: String? {
+        guard let mark = target.firstIndex(of: "?") else { return nil }
+        var seen: Set<String> = []
+        for pair in target[target.index(after: mark)...].split(separator: "&") {
+            let key = Self.percentDecode(String(pair.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)[0]))
+            if !seen.insert(key).inserted { return key }
+        }
+        return nil
+    }
+
     /// The options of every Connection field, lowercased: a comma-separated list of tokens
     /// (RFC 9110 section 7.6.1), so `Connection: TE, close` holds "te" and "close".
     public var connectionOptions: Set<String> {
