@@ -36,6 +36,7 @@ public final class CoordinatorServer: @unchecked Sendable {
             throw ApiaryError(.invalidArgument, "quorum \(quorum) must be between 1 and the \(agentKeys.count) institutions")
         }
         delta = configuration.delta
+        try Self.refuseLostLedger(state: configuration.state)
         ledger = try LedgerService(path: configuration.state + "/ledger.apl", description: kit.genesis, coordinatorId: identity.name, key: kit.ledgerKey,
                                    maximumFinalityDelay: configuration.finalityDelaySeconds)
         run = try SynthesisRun(schema: schema, kind: GeneratorKind(rawValue: configuration.generator) ?? .mst, epsilon: configuration.epsilon,
@@ -95,6 +96,21 @@ public final class CoordinatorServer: @unchecked Sendable {
     public func stop() {
         stopFlag.set()
         server.stop(grace: 2)
+    }
+
+    /// Refuses to start when the ledger is missing or empty but the state already holds rounds
+    /// or datasets: a new genesis would silently replace the history those rounds were
+    /// committed to. The ledger must come back from a backup or an institution's replica.
+    static func refuseLostLedger(state: String) throws {
+        let ledgerPath = state + "/ledger.apl"
+        let size = (try? FileManager.default.attributesOfItem(atPath: ledgerPath)[.size] as? Int) ?? nil
+        guard (size ?? 0) == 0 else { return }
+        let recorded = ["rounds", "datasets", "synthesis"].filter { folder in
+            !((try? FileManager.default.contentsOfDirectory(atPath: state + "/" + folder)) ?? []).isEmpty
+        }
+        guard recorded.isEmpty else {
+            throw ApiaryError(.conflict, "\(ledgerPath) is \(size == nil ? "missing" : "empty") but \(state) holds \(recorded.joined(separator: ", ")): restore the ledger from a backup or an institution's replica (docs/operator-guide.md) instead of starting a new one")
+        }
     }
 
     /// One step of the run, called every 100 ms.
