@@ -146,6 +146,9 @@ struct HTTPServerHardeningTests {
         #expect(continued.text.hasPrefix("HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 200") && continued.text.contains("{\"received\": 3}"))
         let tooLarge = try exchange(server, [request("POST /upload HTTP/1.1", "Host: x\r\nContent-Length: 2000000\r\n")])
         #expect(tooLarge.text.hasPrefix("HTTP/1.1 413"))
+        // An expectation the server cannot meet is 417, before the body (RFC 9110 section 10.1.1).
+        let fancy = try exchange(server, [request("POST /upload HTTP/1.1", "Host: x\r\nExpect: fancy\r\nContent-Length: 3\r\n")])
+        #expect(fancy.text.hasPrefix("HTTP/1.1 417 Expectation Failed") && fancy.firstByteSeconds < 0.25, "\(fancy.text)")
         // The handler's admission rule is applied from the head too: no 100 Continue, no body read.
         let refused = try exchange(server, [request("POST /small HTTP/1.1", "Host: x\r\nExpect: 100-continue\r\nContent-Length: 500\r\n")], party: "reader")
         #expect(refused.text.hasPrefix("HTTP/1.1 403") && refused.text.contains("not admitted") && refused.firstByteSeconds < 0.25, "\(refused.text)")

@@ -216,6 +216,7 @@ public enum HTTPStatus {
         case 413: return "Content Too Large"
         case 414: return "URI Too Long"
         case 416: return "Range Not Satisfiable"
+        case 417: return "Expectation Failed"
         case 422: return "Unprocessable Content"
         case 429: return "Too Many Requests"
         case 431: return "Request Header Fields Too Large"

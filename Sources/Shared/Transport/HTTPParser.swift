@@ -219,7 +219,7 @@ public struct HTTPParser: Sendable {
             throw HTTPParseError(status: 400, reason: "invalid Content-Length")
         }
         guard let length = Int(first), length <= limits.maxBodyBytes else {
-            throw HTTPParseError(status: 413, reason: "body of \(first) bytes exceeds the limit of \(limits.maxBodyBytes)")
+            throw HTTPParseError(status: 413, reason: "body of \(first) bytes exceeds the largest body this server accepts on any route (\(limits.maxBodyBytes) bytes)")
         }
         return length
     }

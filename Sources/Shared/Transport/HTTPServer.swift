@@ -242,8 +242,9 @@ public final class HTTPServer: @unchecked Sendable {
         }
     }
 
-    /// Refuses, from the head alone, a caller the handler does not admit at all, a body over
-    /// the route's limit (413) or a caller whose role the route does not admit (403).
+    /// Refuses, from the head alone, a caller the handler does not admit at all, a caller whose
+    /// role the route does not admit (403), an expectation other than 100-continue (417) or a
+    /// body over the route's limit (413).
     private func checkBeforeBody(_ head: HTTPRequest, bodyLength: Int, peer: PeerIdentity) throws(HTTPParseError) {
         if let refusal = handler.admissionRefusal(of: peer, for: head) {
             throw HTTPParseError(status: refusal.status, reason: refusal.reason)
@@ -253,6 +254,10 @@ public final class HTTPServer: @unchecked Sendable {
         if let roles = declaration?.roles, !roles.contains(peer.role) {
             let names = roles.map(\.rawValue).sorted().joined(separator: " or ")
             throw HTTPParseError(status: 403, reason: "only \(names) certificates may \(method) \(head.path); your certificate's role is \(peer.role.rawValue)")
+        }
+        // RFC 9110 section 10.1.1: an expectation other than 100-continue cannot be met.
+        if let expect = head.headers["Expect"], expect.lowercased() != "100-continue" {
+            throw HTTPParseError(status: 417, reason: "Expect: \(expect.prefix(40)) is not supported (only 100-continue)")
         }
         let limits = configuration.limits
         let limit = declaration?.maxBodyBytes(limits) ?? min(limits.defaultBodyBytes, limits.maxBodyBytes)
