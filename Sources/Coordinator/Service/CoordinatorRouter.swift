@@ -97,7 +97,7 @@ public struct CoordinatorRouter: HTTPHandler {
         if let captured = route.match("v1/rounds/*/updates") {
             guard request.method == "POST" else { return notAllowed(request) }
             guard peer.role == .agent else { return forbidden(peer, "only agents submit updates") }
-            guard let round = Self.roundId(captured[0]) else { return .error(400, "round id '\(captured[0])' is not a number") }
+            guard let round = DecimalNumber.canonicalCount(captured[0]) else { return .error(400, "round id '\(captured[0])' is not a decimal number without sign or leading zero") }
             guard let signature = request.headers["X-Apiary-Signature"] else {
                 return .error(400, "missing X-Apiary-Signature header (hex Ed25519 signature of the update)")
             }
@@ -110,7 +110,7 @@ public struct CoordinatorRouter: HTTPHandler {
         if let captured = route.match("v1/rounds/*/decline") {
             guard request.method == "POST" else { return notAllowed(request) }
             guard peer.role == .agent else { return forbidden(peer, "only agents decline rounds") }
-            guard let round = Self.roundId(captured[0]) else { return .error(400, "round id '\(captured[0])' is not a number") }
+            guard let round = DecimalNumber.canonicalCount(captured[0]) else { return .error(400, "round id '\(captured[0])' is not a decimal number without sign or leading zero") }
             let reason: String
             do {
                 reason = request.body.isEmpty ? "no reason given" : try ProtocolJSON.decode(DeclineRequest.self, from: request.body, what: "decline").reason
@@ -127,7 +127,7 @@ public struct CoordinatorRouter: HTTPHandler {
         if let captured = route.match("v1/rounds/*/partials") {
             guard request.method == "POST" else { return notAllowed(request) }
             guard peer.role == .agent else { return forbidden(peer, "only committee agents send partial decryptions") }
-            guard let round = Self.roundId(captured[0]) else { return .error(400, "round id '\(captured[0])' is not a number") }
+            guard let round = DecimalNumber.canonicalCount(captured[0]) else { return .error(400, "round id '\(captured[0])' is not a decimal number without sign or leading zero") }
             do {
                 let shareHash = try engine.submitPartial(round: round, party: peer.name, body: request.body)
                 return .json(200, "{\"status\": \"accepted\", \"shareHash\": \"\(shareHash)\"}")
@@ -139,7 +139,7 @@ public struct CoordinatorRouter: HTTPHandler {
             guard request.method == "GET" else { return notAllowed(request) }
             guard peer.role == .agent else { return forbidden(peer, "only agents read updates") }
             let agent = captured[1]
-            guard let round = Self.roundId(captured[0]), PartyName.isSafe(agent) else { return .error(400, "bad round id or agent name") }
+            guard let round = DecimalNumber.canonicalCount(captured[0]), PartyName.isSafe(agent) else { return .error(400, "bad round id or agent name") }
             // Only updates listed in a closed round are served (to recompute its aggregate).
             guard let state = try? engine.store.state(round: round), !state.isCollecting, state.contributors.contains(agent),
                   let bytes = try? engine.store.update(round: round, agent: agent) else {
@@ -151,7 +151,7 @@ public struct CoordinatorRouter: HTTPHandler {
             guard request.method == "GET" else { return notAllowed(request) }
             guard peer.role == .agent else { return forbidden(peer, "only agents read partial decryptions") }
             let party = captured[1]
-            guard let round = Self.roundId(captured[0]), PartyName.isSafe(party) else { return .error(400, "bad round id or party name") }
+            guard let round = DecimalNumber.canonicalCount(captured[0]), PartyName.isSafe(party) else { return .error(400, "bad round id or party name") }
             guard let state = try? engine.store.state(round: round), state.combinedParties.contains(party),
                   let bytes = try? engine.store.partial(round: round, party: party) else {
                 return .error(404, "no partial decryption of \(party) was used in round \(round)")
@@ -177,7 +177,7 @@ public struct CoordinatorRouter: HTTPHandler {
         if let captured = route.match("v1/rounds/*/aggregate") {
             guard request.method == "GET" else { return notAllowed(request) }
             guard peer.role == .agent else { return forbidden(peer, "only agents read aggregates") }
-            guard let round = Self.roundId(captured[0]), let bytes = try? engine.store.aggregate(round: round) else {
+            guard let round = DecimalNumber.canonicalCount(captured[0]), let bytes = try? engine.store.aggregate(round: round) else {
                 return .error(404, "round \(captured[0]) has no aggregate yet")
             }
             return octets(bytes)
@@ -270,15 +270,6 @@ public struct CoordinatorRouter: HTTPHandler {
 }
 
 /// Body of POST /v1/rounds/{id}/decline.
-extension CoordinatorRouter {
-    /// A round id in a path: decimal digits as the coordinator writes them (no sign, no leading
-    /// zero), so one round has one address.
-    static func roundId(_ text: String) -> UInt64? {
-        guard let value = UInt64(text), String(value) == text else { return nil }
-        return value
-    }
-}
-
 public struct DeclineRequest: Codable, Sendable {
     public var reason: String
     public init(reason: String) { self.reason = reason }

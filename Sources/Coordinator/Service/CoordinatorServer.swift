@@ -103,7 +103,7 @@ public final class CoordinatorServer: @unchecked Sendable {
     /// committed to. The ledger must come back from a backup or an institution's replica.
     static func refuseLostLedger(state: String) throws {
         let ledgerPath = state + "/ledger.apl"
-        let size = (try? FileManager.default.attributesOfItem(atPath: ledgerPath)[.size] as? Int) ?? nil
+        let size = (try? FileManager.default.attributesOfItem(atPath: ledgerPath))?[.size] as? Int
         guard (size ?? 0) == 0 else { return }
         let recorded = ["rounds", "datasets", "synthesis"].filter { folder in
             !((try? FileManager.default.contentsOfDirectory(atPath: state + "/" + folder)) ?? []).isEmpty

@@ -83,8 +83,7 @@ public enum LedgerAPI {
     /// A decimal without sign, leading "+", spaces or leading zeros beyond "0".
     private static func optional(_ name: String, in query: [String: String]) throws -> Int? {
         guard let text = query[name] else { return nil }
-        guard !text.isEmpty, text.utf8.count <= 18, text.utf8.allSatisfy({ $0 >= 0x30 && $0 <= 0x39 }),
-              text == "0" || !text.hasPrefix("0"), let value = Int(text) else {
+        guard text.utf8.count <= 18, let count = DecimalNumber.canonicalCount(text), let value = Int(exactly: count) else {
             throw ApiaryError(.invalidArgument, "parameter '\(name)' must be a non-negative decimal integer")
         }
         return value

@@ -37,7 +37,7 @@ public struct FederatedSimulation: Sendable {
         timer.lap("read")
 
         let generator = config.generator.makeGenerator()
-        let plan = try privacyPlan(generator: generator, quorum: quorum, progress: progress)
+        let plan = try privacyPlan(generator: generator, quorum: quorum, qualityRound: holdouts != nil, progress: progress)
         // Created once every setting has been checked: a refused run leaves no empty folder.
         try DurableFile.makeDirectory(config.outputDirectory, mode: 0o755)
         let (publicKey, decryptor) = try consortiumKey(institutions: tables.count, threshold: threshold, progress: progress)
@@ -174,12 +174,12 @@ public struct FederatedSimulation: Sendable {
         return (0..<n).map { index in holdoutRead.table.filter { $0 % n == index } }
     }
 
-    /// One plan for every release of the run (the generator's and the quality round's),
-    /// checked against the budget at the quorum, as each institution checks it.
-    private func privacyPlan(generator: any Generator, quorum: Int, progress: (String) -> Void) throws -> PrivacyPlan {
+    /// One plan for every release of the run (the generator's and, with `qualityRound`, the
+    /// quality round's), checked against the budget at the quorum, as each institution checks it.
+    private func privacyPlan(generator: any Generator, quorum: Int, qualityRound: Bool, progress: (String) -> Void) throws -> PrivacyPlan {
         let config = configuration
         var releases = try generator.plannedReleases(schema: config.schema)
-        if config.holdoutPath != nil, config.qualityBudgetShare > 0 {
+        if qualityRound {
             releases.append(QualityScoreQuery.plannedRelease(share: config.qualityBudgetShare, generatorReleases: releases, schema: config.schema))
         }
         let plan = try PrivacyPlan.calibrate(releases: releases, epsilon: config.epsilon, delta: config.delta, quorum: quorum)

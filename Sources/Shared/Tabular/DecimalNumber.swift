@@ -11,6 +11,13 @@ public enum DecimalNumber {
         return value
     }
 
+    /// A count as the protocol writes one: decimal digits only, no sign, spaces or leading zero
+    /// beyond "0" (so one value has one spelling); nil otherwise or beyond `UInt64`.
+    public static func canonicalCount(_ text: some StringProtocol) -> UInt64? {
+        guard let value = UInt64(text), String(value) == text else { return nil }
+        return value
+    }
+
     /// Digits after the decimal point that `text` needs to be written exactly: fraction digits
     /// minus the exponent (`4.22e-06`: 8; `1.5e3`: 0); nil if it is not a decimal number.
     public static func fractionDigits(_ text: some StringProtocol) -> Int? {

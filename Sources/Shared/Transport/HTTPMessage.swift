@@ -66,27 +66,23 @@ public struct HTTPRequest: Sendable, Equatable {
 
     /// Decoded query parameters (last value wins).
     public var query: [String: String] {
-        guard let mark = target.firstIndex(of: "?") else { return [:] }
-        var result: [String: String] = [:]
-        for pair in target[target.index(after: mark)...].split(separator: "&") {
-            let parts = pair.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
-            let key = Self.percentDecode(String(parts[0]))
-            let value = parts.count > 1 ? Self.percentDecode(String(parts[1])) : ""
-            result[key] = value
-        }
-        return result
+        Dictionary(queryPairs, uniquingKeysWith: { $1 })
     }
 
     /// The first query parameter given more than once (`?from=1&from=0`), if any: servers
     /// refuse such a request rather than pick one value silently.
     public var repeatedQueryParameter: String? {
-        guard let mark = target.firstIndex(of: "?") else { return nil }
         var seen: Set<String> = []
-        for pair in target[target.index(after: mark)...].split(separator: "&") {
-            let key = Self.percentDecode(String(pair.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)[0]))
-            if !seen.insert(key).inserted { return key }
+        return queryPairs.first { !seen.insert($0.key).inserted }?.key
+    }
+
+    /// The query's decoded (key, value) pairs in order ("key" alone: an empty value).
+    private var queryPairs: [(key: String, value: String)] {
+        guard let mark = target.firstIndex(of: "?") else { return [] }
+        return target[target.index(after: mark)...].split(separator: "&").map { pair in
+            let parts = pair.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
+            return (Self.percentDecode(String(parts[0])), parts.count > 1 ? Self.percentDecode(String(parts[1])) : "")
         }
-        return nil
     }
 
     /// The options of every Connection field, lowercased: a comma-separated list of tokens
