@@ -9,10 +9,10 @@ struct LostLedgerTests {
     func refusesToReplaceHistory() throws {
         let state = NSTemporaryDirectory() + "apiary-lost-ledger-\(UUID().uuidString)"
         defer { try? FileManager.default.removeItem(atPath: state) }
-        try FileManager.default.createDirectory(atPath: state + "/rounds/rounds/1", withIntermediateDirectories: true)
-        // Fresh: nothing recorded yet (an empty rounds folder is what a first start leaves).
-        try FileManager.default.createDirectory(atPath: state + "/datasets", withIntermediateDirectories: true)
-        try FileManager.default.removeItem(atPath: state + "/rounds/rounds")
+        // Fresh: nothing recorded yet (empty folders are what a first start leaves).
+        for folder in ["rounds", "datasets"] {
+            try FileManager.default.createDirectory(atPath: state + "/" + folder, withIntermediateDirectories: true)
+        }
         try CoordinatorServer.refuseLostLedger(state: state)
         // Rounds recorded, ledger missing, then empty.
         try FileManager.default.createDirectory(atPath: state + "/rounds/rounds/1", withIntermediateDirectories: true)
