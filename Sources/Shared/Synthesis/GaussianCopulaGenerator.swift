@@ -143,7 +143,7 @@ public struct GaussianCopulaGenerator: Generator {
     /// `noiseVariance`), projected onto non-negative counts with the record estimate and
     /// normalised. A numeric column whose kept codes hold less than `coarseCoverage` of the
     /// rows is read at the coarser resolution the noise allows where there is one
-    /// (`coarseMarginal`), and a column none of whose codes is kept is flat over its range
+    /// (`NoiseSupportRule.coarseDistribution`), and a column none of whose codes is kept is flat over its range
     /// (`Discretiser.flatDistribution`: projecting pure noise would keep a few of its largest
     /// draws, a column of a handful of values). In a small table one bin's noise draw could
     /// otherwise be a column's only kept code, and the column collapsed onto that bin (diabetes
@@ -155,7 +155,7 @@ public struct GaussianCopulaGenerator: Generator {
         return counts.enumerated().map { index, column -> [Double] in
             let kept = rule.keptCounts(column, column: schema.columns[index], deviation: deviation)
             if deviation > 0, schema.columns[index].kind.isNumeric, kept.reduce(0, +) < Self.coarseCoverage * total,
-               let coarse = coarseMarginal(column: index, counts: column, total: total, deviation: deviation, discretiser: discretiser) {
+               let coarse = rule.coarseDistribution(column: index, counts: column, total: total, deviation: deviation, discretiser: discretiser) {
                 return coarse
             }
             let supported = column.indices.filter { kept[$0] > 0 }
@@ -167,34 +167,4 @@ public struct GaussianCopulaGenerator: Generator {
     /// Share of the rows a numeric column's kept codes must hold for sampling at the schema's
     /// bins (as `MSTGenerator.spreadCoverage`).
     static let coarseCoverage = MSTGenerator.spreadCoverage
-
-    /// A numeric column's sampling distribution at the resolution the noise allows: its bins
-    /// merged into g groups of equal bin counts (`Discretiser.coarseGroups`, public), g the
-    /// most for which an average group's count keeps `supportThreshold` deviations of its own
-    /// noise, (N / (s sigma sqrt(b)))^2 for b bins; groups below that are empty, the rest
-    /// projected onto the record estimate, each spread over its bins as `flatDistribution`
-    /// spreads the column; nothing kept: flat. Nil where g reaches the schema's bins (no
-    /// coarser reading helps).
-    func coarseMarginal(column: Int, counts: [Double], total: Double, deviation: Double, discretiser: Discretiser) -> [Double]? {
-        let bins = discretiser.schema.columns[column].kind.valueCodeCount
-        let signal = total / (supportThreshold * deviation * Double(bins).squareRoot())
-        guard signal * signal < Double(bins) else { return nil }
-        let groupCount = max(1, Int((signal * signal).rounded(.down)))
-        let groups = discretiser.coarseGroups(column: column, maxGroups: groupCount)
-        let flat = discretiser.flatDistribution(column: column)
-        let cards = (groups.max() ?? -1) + 1
-        var sums = [Double](repeating: 0, count: cards), sizes = [Double](repeating: 0, count: cards)
-        var flatTotals = [Double](repeating: 0, count: cards)
-        for (code, group) in groups.enumerated() {
-            sums[group] += counts[code]
-            sizes[group] += 1
-            flatTotals[group] += flat[code]
-        }
-        let supported = (0..<cards).filter { sums[$0] > supportThreshold * deviation * sizes[$0].squareRoot() }
-        guard !supported.isEmpty else { return flat }
-        let projected = MarginalProjection.projectToSimplex(sums, total: total, over: supported)
-        let spread = groups.enumerated().map { code, group in flatTotals[group] > 0 ? projected[group] * flat[code] / flatTotals[group] : 0 }
-        let mass = spread.reduce(0, +)
-        return mass > 0 ? spread.map { $0 / mass } : flat
-    }
 }

@@ -65,7 +65,9 @@ extension MSTGenerator {
         var withinGroup: [[Double]] = []
         for column in 0..<d {
             let shares = withinGroupShares(oneWay[column], column: schema.columns[column], groups: groups[column],
-                                           groupCount: cards[column], deviation: oneWayVariance.squareRoot())
+                                           groupCount: cards[column], deviation: oneWayVariance.squareRoot(),
+                                           coarse: coarseReading(column: column, schema: schema, counts: oneWay[column],
+                                                                 total: total, deviation: oneWayVariance.squareRoot()))
             withinGroup.append(shares.shares)
             marginals.append(groupCounts(column: column, schema: schema, oneWay: oneWay[column], oneWayVariance: oneWayVariance,
                                          groups: groups, tables: tables, tableVariance: tableVariance,
@@ -143,14 +145,16 @@ extension MSTGenerator {
     /// be outliers; the bin just beyond each end is the exception, `extendingTails`), the rest
     /// in proportion to their counts.
     func withinGroupShares(_ counts: [Double], column: ColumnSchema, groups: [Int], groupCount: Int,
-                           deviation: Double) -> (shares: [Double], keptTotals: [Double]) {
+                           deviation: Double, coarse: [Double]? = nil) -> (shares: [Double], keptTotals: [Double]) {
         let kept = extendingTails(keptCounts(counts, column: column, deviation: deviation), counts: counts, groups: groups, column: column)
         let clipped = counts.map { max($0, 0) }
         var keptTotals = [Double](repeating: 0, count: groupCount)
         var clippedTotals = [Double](repeating: 0, count: groupCount)
+        var coarseTotals = [Double](repeating: 0, count: groupCount)
         for (code, group) in groups.enumerated() {
             keptTotals[group] += kept[code]
             clippedTotals[group] += clipped[code]
+            coarseTotals[group] += coarse?[code] ?? 0
         }
         // A numeric tail group none of whose bins stands out: its densities may only fall
         // away from the bulk (the group with the most kept mass). Clipped noise alone sent
@@ -164,12 +168,31 @@ extension MSTGenerator {
             for (code, share) in zip(codes, shape) { shares[code] = share }
         }
         let shares = groups.enumerated().map { code, group in
+            if let coarse, coarseTotals[group] > 0 { return coarse[code] / coarseTotals[group] }
             if keptTotals[group] > 0 { return kept[code] / keptTotals[group] }
             if let share = tailShares[code] { return share }
             if clippedTotals[group] > 0 { return clipped[code] / clippedTotals[group] }
             return 1 / Double(groups.filter { $0 == group }.count)
         }
         return (shares, keptTotals)
+    }
+
+    /// Where a numeric column's kept counts hold too little of its noisy rows to place them
+    /// (`keptTooLittle`), its distribution at the resolution the noise allows
+    /// (`NoiseSupportRule.coarseDistribution`), for the shares within the tree's groups; nil
+    /// otherwise. Piling a wide group's rows onto its one or two kept bins, often noise, wrote a
+    /// small table's column into a sliver of its range (iris at epsilon 1, docs/QUALITY.md).
+    func coarseReading(column: Int, schema: TableSchema, counts: [Double], total: Double, deviation: Double) -> [Double]? {
+        let spec = schema.columns[column]
+        guard spec.kind.isNumeric, deviation > 0,
+              keptTooLittle(keptCounts(counts, column: spec, deviation: deviation), of: counts) else { return nil }
+        return NoiseSupportRule(fineThreshold: fineThreshold, isolatedThreshold: isolatedThreshold)
+            .coarseDistribution(column: column, counts: counts, total: total, deviation: deviation, discretiser: Discretiser(schema: schema))
+    }
+
+    /// Whether `kept` holds less than `spreadCoverage` of the positive part of `counts`.
+    func keptTooLittle(_ kept: [Double], of counts: [Double]) -> Bool {
+        kept.reduce(0, +) < Self.spreadCoverage * counts.reduce(0) { $0 + max($1, 0) }
     }
 
     /// A column's record counts per group: its own counts summed per group combined with its

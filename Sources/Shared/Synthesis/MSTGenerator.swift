@@ -182,8 +182,7 @@ public struct MSTGenerator: Generator {
         return schema.columns.indices.map { column in
             if bySpread {
                 let kept = keptCounts(oneWay[column], column: schema.columns[column], deviation: deviation)
-                let noisyTotal = oneWay[column].reduce(0) { $0 + max($1, 0) }
-                if kept.reduce(0, +) >= Self.spreadCoverage * noisyTotal {
+                if !keptTooLittle(kept, of: oneWay[column]) {
                     return discretiser.spreadGroups(column: column, maxGroups: resolution[column], mass: kept)
                 }
             }

@@ -42,4 +42,34 @@ public struct NoiseSupportRule: Sendable {
             return neighbour || windowPasses || value > isolatedThreshold * deviation ? value : 0
         }
     }
+
+    /// A numeric column's distribution at the resolution the noise allows, for a column whose
+    /// kept codes hold too little of its rows: its bins merged into g groups of equal bin counts
+    /// (`Discretiser.coarseGroups`, public), g the most for which an average group's count
+    /// keeps `fineThreshold` deviations of its own noise, (N / (s sigma sqrt(b)))^2 for b bins;
+    /// groups below that are empty, the rest projected onto the record estimate `total`, each
+    /// spread over its bins as `Discretiser.flatDistribution` spreads the column; nothing kept:
+    /// flat. Nil where g reaches the schema's bins (no coarser reading helps).
+    public func coarseDistribution(column: Int, counts: [Double], total: Double, deviation: Double, discretiser: Discretiser) -> [Double]? {
+        let bins = discretiser.schema.columns[column].kind.valueCodeCount
+        let signal = total / (fineThreshold * deviation * Double(bins).squareRoot())
+        guard signal * signal < Double(bins) else { return nil }
+        let groupCount = max(1, Int((signal * signal).rounded(.down)))
+        let groups = discretiser.coarseGroups(column: column, maxGroups: groupCount)
+        let flat = discretiser.flatDistribution(column: column)
+        let cards = (groups.max() ?? -1) + 1
+        var sums = [Double](repeating: 0, count: cards), sizes = [Double](repeating: 0, count: cards)
+        var flatTotals = [Double](repeating: 0, count: cards)
+        for (code, group) in groups.enumerated() {
+            sums[group] += counts[code]
+            sizes[group] += 1
+            flatTotals[group] += flat[code]
+        }
+        let supported = (0..<cards).filter { sums[$0] > fineThreshold * deviation * sizes[$0].squareRoot() }
+        guard !supported.isEmpty else { return flat }
+        let projected = MarginalProjection.projectToSimplex(sums, total: total, over: supported)
+        let spread = groups.enumerated().map { code, group in flatTotals[group] > 0 ? projected[group] * flat[code] / flatTotals[group] : 0 }
+        let mass = spread.reduce(0, +)
+        return mass > 0 ? spread.map { $0 / mass } : flat
+    }
 }

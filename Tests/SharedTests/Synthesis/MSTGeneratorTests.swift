@@ -486,8 +486,9 @@ struct BelowNoiseColumnTests {
         }
     }
 
-    @Test("twelve uniform columns, 120 rows per institution, at epsilon 1: the copula collapses no column onto one bin's noise")
-    func copulaWideSmallTable() throws {
+    @Test("twelve uniform columns, 120 rows per institution, at epsilon 1: neither generator collapses a column onto one bin's noise",
+          arguments: GeneratorKind.allCases)
+    func wideSmallTable(kind: GeneratorKind) throws {
         let edges = (0...20).map { Double($0) / 2 }
         let schema = TableSchema(columns: (0..<12).map { ColumnSchema(name: "x\($0)", kind: .real(lower: 0, upper: 10, binEdges: edges, decimals: 2)) })
         let random = SeededRandom(seed: 11)
@@ -497,14 +498,14 @@ struct BelowNoiseColumnTests {
             for _ in 0..<120 { table.append(row: (0..<12).map { _ in random.unitDouble() * 10 }) }
             tables.append(table)
         }
-        let generator = GaussianCopulaGenerator()
+        let generator = kind.makeGenerator()
         let plan = try PrivacyPlan.calibrate(releases: try generator.plannedReleases(schema: schema), epsilon: 1, delta: 1e-6, quorum: 3)
         for seed in UInt64(0)..<6 {
             let synthetic = try SynthesisTestSupport.fit(generator, tables: tables, plan: plan, seed: seed).model.sample(rows: 360, using: random)
             for column in 0..<12 {
                 let real = Self.spread(tables.flatMap { $0.values[column] })
                 // One bin of the twenty has a spread of 0.05 of the real one.
-                #expect(Self.spread(synthetic.values[column]) > 0.2 * real, "seed \(seed), x\(column): spread \(Self.spread(synthetic.values[column])) of \(real)")
+                #expect(Self.spread(synthetic.values[column]) > 0.2 * real, "\(kind) seed \(seed), x\(column): spread \(Self.spread(synthetic.values[column])) of \(real)")
             }
         }
     }
@@ -530,6 +531,28 @@ struct BelowNoiseColumnTests {
         let large: [Double] = [500, 300, 200, 100, 50, 30, 30, 0]
         let fine = generator.samplingMarginals(schema: schema, counts: [large], total: 1210, noiseVariance: 100)[0]
         #expect(zip(fine, large).allSatisfy { abs($0 - $1 / 1210) < 1e-12 }, "\(fine)")
+    }
+
+    @Test("MST shares a group among its bins at the resolution the noise allows when the kept bins hold few of the rows")
+    func mstCoarseWithinGroup() throws {
+        let schema = TableSchema(columns: [ColumnSchema(name: "v", kind: .real(lower: 0, upper: 8, binEdges: (0...8).map(Double.init), decimals: 1))])
+        let generator = MSTGenerator()
+        // As in `copulaCoarseMarginal`: only bin 6 is kept, holding a quarter of the rows.
+        let counts: [Double] = [18, 17, 16, 18, 17, 16, 36, 8]
+        let groups = [0, 0, 0, 0, 1, 1, 1, 1]
+        let coarse = try #require(generator.coarseReading(column: 0, schema: schema, counts: counts, total: 146, deviation: 10))
+        let shares = generator.withinGroupShares(counts, column: schema.columns[0], groups: groups, groupCount: 2, deviation: 10, coarse: coarse).shares
+        // Without the coarse reading the upper group's rows go to bin 6 and its tail neighbour.
+        let piled = generator.withinGroupShares(counts, column: schema.columns[0], groups: groups, groupCount: 2, deviation: 10).shares
+        #expect(piled[4] == 0 && piled[6] >= 0.6, "\(piled)")
+        // With it, each group follows the coarse reading ({0,1}, {4,5} and {6} pass, bins 2, 3 and 7 do not).
+        for (code, group) in groups.enumerated() {
+            let groupTotal = groups.indices.filter { groups[$0] == group }.reduce(0) { $0 + coarse[$1] }
+            #expect(abs(shares[code] - coarse[code] / groupTotal) < 1e-12, "\(shares)")
+        }
+        #expect(shares[4] > 0.2 && shares[5] > 0.2 && shares[6] < 0.55, "\(shares)")
+        // Counts well above the noise keep their own shares.
+        #expect(generator.coarseReading(column: 0, schema: schema, counts: [500, 300, 200, 100, 50, 30, 30, 0], total: 1210, deviation: 10) == nil)
     }
 
     @Test("the copula's sampling margin of a column without a code above the noise is flat over the range")
