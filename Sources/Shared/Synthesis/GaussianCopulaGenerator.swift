@@ -153,6 +153,8 @@ public struct GaussianCopulaGenerator: Generator {
         let discretiser = Discretiser(schema: schema)
         let deviation = noiseVariance.squareRoot()
         return counts.enumerated().map { index, column -> [Double] in
+            // A target's classes are all kept, as in MST (`MSTGenerator.groupCounts`).
+            if index == schema.targetIndex { return MarginalProjection.projectToSimplex(column, total: total).map { $0 / total } }
             let kept = rule.keptCounts(column, column: schema.columns[index], deviation: deviation)
             if deviation > 0, schema.columns[index].kind.isNumeric, kept.reduce(0, +) < Self.coarseCoverage * total,
                let coarse = rule.coarseDistribution(column: index, counts: column, total: total, deviation: deviation, discretiser: discretiser) {

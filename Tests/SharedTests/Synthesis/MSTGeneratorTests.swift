@@ -533,6 +533,36 @@ struct BelowNoiseColumnTests {
         #expect(zip(fine, large).allSatisfy { abs($0 - $1 / 1210) < 1e-12 }, "\(fine)")
     }
 
+    @Test("a target class whose count sits near the noise is kept by either generator (40 rows a class, twelve columns, epsilon 1)",
+          arguments: GeneratorKind.allCases)
+    func targetClassesKept(kind: GeneratorKind) throws {
+        let edges = (0...20).map { Double($0) / 2 }
+        let schema = TableSchema(columns: (0..<12).map { ColumnSchema(name: "x\($0)", kind: .real(lower: 0, upper: 10, binEdges: edges, decimals: 2)) }
+                                 + [ColumnSchema(name: "class", kind: .categorical(categories: ["a", "b", "c"]))], target: "class")
+        let random = SeededRandom(seed: 13)
+        var tables: [Table] = []
+        for _ in 0..<3 {
+            var table = Table(schema: schema)
+            for row in 0..<40 {
+                // Three columns follow the class; the rest are uniform.
+                let label = Double(row % 3)
+                var values: [Double] = (0..<12).map { column -> Double in
+                    column < 3 ? label * 3 + random.unitDouble() * 3 : random.unitDouble() * 10
+                }
+                values.append(label)
+                table.append(row: values)
+            }
+            tables.append(table)
+        }
+        let generator = kind.makeGenerator()
+        let plan = try PrivacyPlan.calibrate(releases: try generator.plannedReleases(schema: schema), epsilon: 1, delta: 1e-6, quorum: 3)
+        for seed in UInt64(0)..<8 {
+            let synthetic = try SynthesisTestSupport.fit(generator, tables: tables, plan: plan, seed: seed).model.sample(rows: 360, using: random)
+            let classes = SynthesisTestSupport.distribution(synthetic, column: 12)
+            #expect(classes.allSatisfy { $0 > 0.05 }, "\(kind) seed \(seed): classes \(classes)")
+        }
+    }
+
     @Test("MST shares a group among its bins at the resolution the noise allows when the kept bins hold few of the rows")
     func mstCoarseWithinGroup() throws {
         let schema = TableSchema(columns: [ColumnSchema(name: "v", kind: .real(lower: 0, upper: 8, binEdges: (0...8).map(Double.init), decimals: 1))])
