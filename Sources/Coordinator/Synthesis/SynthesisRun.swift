@@ -204,7 +204,7 @@ public final class SynthesisRun: RoundApplier, @unchecked Sendable {
                     throw ApiaryError(.protocolViolation, "round \(round.id) is not the quality round of candidate \(candidate.id)")
                 }
                 let csv = try verifiedCandidateCSV(candidate)
-                let quality = try query.reportedScores(outcome.sums[0], noiseVariance: outcome.noiseVariance(block: 0))
+                let quality = try query.reportedScores(outcome.sums[0], noiseVariance: outcome.noiseVariance(block: 0), schema: schema)
                 if quality == nil {
                     Log.warning("dataset.quality_withheld", ["dataset": candidate.id, "reason": "too few holdout records to tell from the noise"])
                 }

@@ -179,9 +179,11 @@ public struct Datasheet: Sendable, Codable, Equatable {
             lines.append("|---|---|")
             lines.append("| holdout records (noisy) | \(number(quality.records, 0)) |")
             lines.append("| column shapes (1 - TV or KS distance) | \(number(quality.columnShapes)) |")
-            lines.append("| pair trends (1 - contingency TV distance) | \(number(quality.pairTrends)) |")
+            if let pairTrends = quality.pairTrends {
+                lines.append("| pair trends (1 - contingency TV distance) | \(number(pairTrends)) |")
+            }
             if let deviation = quality.noiseDeviation {
-                lines.append("| noise standard deviation of the two scores above | \(number(deviation)) |")
+                lines.append("| noise standard deviation of the \(quality.pairTrends == nil ? "score" : "two scores") above | \(number(deviation)) |")
             }
             if let tstr = quality.trainOnSynthetic {
                 lines.append("| train on synthetic, test on real: accuracy | \(number(tstr.accuracy)) |")

@@ -231,7 +231,7 @@ public struct FederatedSimulation: Sendable {
             try LocalContribution.compute(task: task, table: tables[index], holdout: holdouts[index], candidate: candidate,
                                           classifier: classifier, random: random(institution: index, round: task.round))
         }
-        let scores = try query.reportedScores(outcome.sums[0], noiseVariance: outcome.noiseVariance(block: 0))
+        let scores = try query.reportedScores(outcome.sums[0], noiseVariance: outcome.noiseVariance(block: 0), schema: schema)
         if scores == nil { progress("quality: withheld, too few holdout records to tell from the noise") }
         return (scores, outcome)
     }

@@ -9,7 +9,7 @@ import Foundation
 public struct QualityGate: Sendable, Codable, Equatable {
     /// Least mean column score (1 - TV or KS distance).
     public var minimumColumnShapes: Double?
-    /// Least mean pair score (1 - contingency TV distance).
+    /// Least mean pair score (1 - contingency TV distance; needs two or more columns).
     public var minimumPairTrends: Double?
     /// Least AUC, on the institutions' holdouts, of the classifier trained on the candidate
     /// (needs a schema target).
@@ -40,8 +40,8 @@ public struct QualityGate: Sendable, Codable, Equatable {
     }
 
     /// Checks that every threshold lies in [0, 1], at least one is set, there is a quality
-    /// round to check (`qualityBudgetShare` > 0), and an AUC threshold has a target to score
-    /// (when `schema` is given); `field` names the setting in errors.
+    /// round to check (`qualityBudgetShare` > 0), a pair threshold has pairs and an AUC
+    /// threshold a target to score (when `schema` is given); `field` names the setting in errors.
     public func validate(schema: TableSchema?, qualityBudgetShare: Double, field: String) throws {
         let thresholds = [("minimumColumnShapes", minimumColumnShapes), ("minimumPairTrends", minimumPairTrends), ("minimumAUC", minimumAUC)]
         guard thresholds.contains(where: { $0.1 != nil }) else {
@@ -54,6 +54,9 @@ public struct QualityGate: Sendable, Codable, Equatable {
         }
         guard qualityBudgetShare > 0 else {
             throw ApiaryError(.invalidArgument, "\(field) needs a quality round: set qualityBudgetShare above 0")
+        }
+        if minimumPairTrends != nil, let schema, schema.columns.count < 2 {
+            throw ApiaryError(.invalidArgument, "\(field).minimumPairTrends needs a schema of two or more columns (one column has no pairs to score)")
         }
         if minimumAUC != nil, let schema, schema.targetIndex == nil {
             throw ApiaryError(.invalidArgument, "\(field).minimumAUC needs a target column in the schema (there is no classifier to score)")

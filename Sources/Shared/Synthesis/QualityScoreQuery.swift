@@ -97,8 +97,9 @@ public struct QualityScoreQuery: Sendable, Codable, Equatable {
 
     /// The coordinator's view: averages from the noisy sum over agents (clamped to valid ranges),
     /// with the noise's standard deviation on the two averages when `noiseVariance` (per
-    /// coordinate, public) is given.
-    public func decode(_ sums: [Int64], noiseVariance: Double = 0) throws -> SecureQualityScores {
+    /// coordinate, public) is given. `hasPairs` is false for a table of one column: its pair
+    /// coordinate holds noise alone and no pair score is reported.
+    public func decode(_ sums: [Int64], noiseVariance: Double = 0, hasPairs: Bool = true) throws -> SecureQualityScores {
         guard sums.count == outputCount else { throw ApiaryError(.invalidArgument, "quality vector has \(sums.count) values, expected \(outputCount)") }
         let n = max(1.0, Double(sums[0]) / Double(scale))
         let clamp: (Double) -> Double = { min(1, max(0, $0)) }
@@ -110,7 +111,7 @@ public struct QualityScoreQuery: Sendable, Codable, Equatable {
         }
         return SecureQualityScores(records: Double(sums[0]) / Double(scale),
                                    columnShapes: clamp(1 - Double(sums[1]) / (Double(scale) * n)),
-                                   pairTrends: clamp(1 - Double(sums[2]) / (Double(scale) * n)),
+                                   pairTrends: hasPairs ? clamp(1 - Double(sums[2]) / (Double(scale) * n)) : nil,
                                    trainOnSynthetic: tstr,
                                    noiseDeviation: noiseVariance > 0 ? noiseVariance.squareRoot() / (Double(scale) * n) : nil)
     }
@@ -123,9 +124,10 @@ public struct QualityScoreQuery: Sendable, Codable, Equatable {
         scores.records > 0 && scores.records >= minimumDeviations * noiseVariance.squareRoot() / Double(scale)
     }
 
-    /// The decoded scores if they are reliable enough to report (`isReliable`), else nil.
-    public func reportedScores(_ sums: [Int64], noiseVariance: Double) throws -> SecureQualityScores? {
-        let scores = try decode(sums, noiseVariance: noiseVariance)
+    /// The decoded scores for a table of `schema` if they are reliable enough to report
+    /// (`isReliable`), else nil.
+    public func reportedScores(_ sums: [Int64], noiseVariance: Double, schema: TableSchema) throws -> SecureQualityScores? {
+        let scores = try decode(sums, noiseVariance: noiseVariance, hasPairs: schema.columns.count >= 2)
         return isReliable(scores, noiseVariance: noiseVariance) ? scores : nil
     }
 

@@ -5,8 +5,9 @@ public struct SecureQualityScores: Sendable, Codable, Equatable {
     public let records: Double
     /// Mean column score (1 - TV or KS distance), weighted by holdout size.
     public let columnShapes: Double
-    /// Mean pair score (1 - contingency TV distance), weighted by holdout size.
-    public let pairTrends: Double
+    /// Mean pair score (1 - contingency TV distance), weighted by holdout size; nil for a
+    /// table of one column, which has no pairs.
+    public let pairTrends: Double?
     /// Train-on-synthetic, test-on-real accuracy and AUC from the pooled histograms.
     public let trainOnSynthetic: ClassifierScores?
     /// Standard deviation of the noise on `columnShapes` and `pairTrends` (public: the release's
@@ -22,7 +23,7 @@ public struct SecureQualityScores: Sendable, Codable, Equatable {
     }
 
     /// Scores with the given values.
-    public init(records: Double, columnShapes: Double, pairTrends: Double, trainOnSynthetic: ClassifierScores?,
+    public init(records: Double, columnShapes: Double, pairTrends: Double?, trainOnSynthetic: ClassifierScores?,
                 noiseDeviation: Double? = nil) {
         self.noiseDeviation = noiseDeviation
         self.records = records

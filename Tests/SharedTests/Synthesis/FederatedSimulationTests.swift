@@ -53,6 +53,38 @@ struct FederatedSimulationTests {
         #expect(try String(contentsOfFile: directory + "/out/datasheet.md", encoding: .utf8).contains("## Model structure"))
     }
 
+    @Test("a one-column table's datasheet scores its column but reports no pair trends, in JSON and Markdown")
+    func oneColumnQuality() throws {
+        let directory = try scratchFolder("sim-one")
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let schema = TableSchema(columns: [ColumnSchema(name: "level", kind: .integer(lower: 0, upper: 9, binEdges: [0, 3, 6, 9]))])
+        let random = SeededRandom(seed: 3)
+        func table(_ rows: Int) -> Table {
+            var table = Table(schema: schema)
+            for _ in 0..<rows { table.append(row: [Double(random.uniform(below: 10))]) }
+            return table
+        }
+        var institutions: [SimulationConfiguration.Institution] = []
+        for name in ["north", "south"] {
+            let path = directory + "/\(name).csv"
+            try Data(CSVWriter.encode(table(400))).write(to: URL(fileURLWithPath: path))
+            institutions.append(.init(name: name, path: path))
+        }
+        let holdout = directory + "/holdout.csv"
+        try Data(CSVWriter.encode(table(400))).write(to: URL(fileURLWithPath: holdout))
+        let configuration = SimulationConfiguration(schema: schema, institutions: institutions, epsilon: 4, delta: 1e-6,
+                                                    rows: 200, keyBits: 512, seed: 5, holdoutPath: holdout,
+                                                    outputDirectory: directory + "/out")
+        let result = try FederatedSimulation(configuration: configuration).run(progress: { _ in })
+        let quality = try #require(result.datasheet.quality)
+        #expect(quality.pairTrends == nil && quality.columnShapes > 0.5)
+        let json = try String(contentsOfFile: directory + "/out/datasheet.json", encoding: .utf8)
+        #expect(json.contains("column_shapes") && !json.contains("pair_trends"))
+        let markdown = try String(contentsOfFile: directory + "/out/datasheet.md", encoding: .utf8)
+        #expect(markdown.contains("column shapes") && !markdown.contains("pair trends"))
+        #expect(markdown.contains("noise standard deviation of the score above"))
+    }
+
     @Test("no noise with one institution reproduces the real marginals; bad configurations are refused")
     func noiseFreeAndErrors() throws {
         let directory = try scratchFolder("sim")

@@ -19,7 +19,7 @@ struct QualityGateTests {
         #expect(QualityGate(minimumPairTrends: 0.1).failures(nil).count == 1, "withheld scores never pass")
     }
 
-    @Test("settings are checked: thresholds in [0, 1], at least one, a quality round, an AUC threshold needs a target, unknown keys refused")
+    @Test("settings are checked: thresholds in [0, 1], at least one, a quality round, a pair threshold needs pairs, an AUC threshold a target, unknown keys refused")
     func validation() throws {
         let schema = TableSchema(columns: [ColumnSchema(name: "k", kind: .categorical(categories: ["a", "b"]))])
         #expect(throws: ApiaryError.self) { try QualityGate().validate(schema: nil, qualityBudgetShare: 0.1, field: "qualityGate") }
@@ -27,6 +27,10 @@ struct QualityGateTests {
         #expect(throws: ApiaryError.self) { try QualityGate(minimumAUC: 0.6).validate(schema: schema, qualityBudgetShare: 0.1, field: "qualityGate") }
         try QualityGate(minimumAUC: 0.6).validate(schema: nil, qualityBudgetShare: 0.1, field: "qualityGate")
         try QualityGate(minimumColumnShapes: 0.9).validate(schema: schema, qualityBudgetShare: 0.1, field: "qualityGate")
+        // One column has no pairs to score.
+        #expect(throws: ApiaryError.self) { try QualityGate(minimumPairTrends: 0.5).validate(schema: schema, qualityBudgetShare: 0.1, field: "qualityGate") }
+        let twoColumns = TableSchema(columns: schema.columns + [ColumnSchema(name: "m", kind: .categorical(categories: ["x", "y"]))])
+        try QualityGate(minimumPairTrends: 0.5).validate(schema: twoColumns, qualityBudgetShare: 0.1, field: "qualityGate")
         #expect(throws: ApiaryError.self) { try QualityGate(minimumColumnShapes: 0.9).validate(schema: schema, qualityBudgetShare: 0, field: "qualityGate") }
         let decoded = try JSONDecoder().decode(QualityGate.self, from: Data(#"{"minimumPairTrends": 0.8}"#.utf8))
         #expect(decoded == QualityGate(minimumPairTrends: 0.8))
