@@ -48,6 +48,10 @@ public final class CoordinatorServer: @unchecked Sendable {
                                               decryptionTimeout: configuration.decryptionSeconds)
         engine = try CoordinatorEngine(policy: policy, thresholdKey: kit.thresholdKey, store: try RoundStore(root: configuration.state + "/rounds"),
                                        applier: run)
+        for problem in Self.auditCommittedUpdates(entries: ledger.appender.ledger.entries, store: engine.store) {
+            Log.warning("round.committed_update_unavailable", ["round": String(problem.round), "agent": problem.agent,
+                                                               "path": problem.path, "problem": problem.problem])
+        }
         var serverConfiguration = HTTPServerConfiguration(host: host, port: port)
         serverConfiguration.maxConnections = configuration.maxConnections
         serverConfiguration.limits = HTTPLimits(maxBodyBytes: configuration.maxBodyBytes)
@@ -111,6 +115,40 @@ public final class CoordinatorServer: @unchecked Sendable {
         guard recorded.isEmpty else {
             throw ApiaryError(.conflict, "\(ledgerPath) is \(size == nil ? "missing" : "empty") but \(state) holds \(recorded.joined(separator: ", ")): restore the ledger from a backup or an institution's replica (docs/operator-guide.md) instead of starting a new one")
         }
+    }
+
+    /// An update a committed round lists that is not on disk as the ledger records it.
+    struct UnavailableUpdate: Equatable {
+        let round: UInt64
+        let agent: String
+        let path: String
+        /// "missing", or "hash differs from the ledger's".
+        let problem: String
+    }
+
+    /// Every update the ledger's round commitments list, checked against the stored file: a
+    /// missing file or one whose SHA-256 is not the committed hash. The rounds stand (the
+    /// ledger holds their outcome), so start-up goes on, but an auditor can no longer recompute
+    /// those aggregates until the files come back from a backup; the operator hears of it at
+    /// start rather than when an agent first asks for one.
+    static func auditCommittedUpdates(entries: [LedgerEntry], store: RoundStore) -> [UnavailableUpdate] {
+        var problems: [UnavailableUpdate] = []
+        for entry in entries {
+            guard case .roundCommitment(let commitment) = entry else { continue }
+            for contribution in commitment.contributions where PartyName.isSafe(contribution.partyId) {
+                let path = store.updatePath(round: commitment.roundId, agent: contribution.partyId)
+                let bytes = try? store.update(round: commitment.roundId, agent: contribution.partyId)
+                guard let bytes = bytes ?? nil else {
+                    problems.append(UnavailableUpdate(round: commitment.roundId, agent: contribution.partyId, path: path, problem: "missing"))
+                    continue
+                }
+                if SHA256.hash(bytes) != contribution.updateHash {
+                    problems.append(UnavailableUpdate(round: commitment.roundId, agent: contribution.partyId, path: path,
+                                                      problem: "hash differs from the ledger's"))
+                }
+            }
+        }
+        return problems
     }
 
     /// One step of the run, called every 100 ms.
