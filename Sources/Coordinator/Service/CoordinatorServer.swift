@@ -137,8 +137,7 @@ public final class CoordinatorServer: @unchecked Sendable {
             guard case .roundCommitment(let commitment) = entry else { continue }
             for contribution in commitment.contributions where PartyName.isSafe(contribution.partyId) {
                 let path = store.updatePath(round: commitment.roundId, agent: contribution.partyId)
-                let bytes = try? store.update(round: commitment.roundId, agent: contribution.partyId)
-                guard let bytes = bytes ?? nil else {
+                guard let bytes = try? store.update(round: commitment.roundId, agent: contribution.partyId) else {
                     problems.append(UnavailableUpdate(round: commitment.roundId, agent: contribution.partyId, path: path, problem: "missing"))
                     continue
                 }
