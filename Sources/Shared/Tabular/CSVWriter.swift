@@ -46,9 +46,10 @@ public enum CSVWriter {
         }
     }
 
-    /// `text`, quoted if it needs to be.
+    /// `text`, quoted if it needs to be. Scalars, not Characters: "\r\n" is one Character,
+    /// equal to neither "\r" nor "\n", and went out unquoted.
     public static func quote(_ text: String) -> String {
-        guard text.contains(where: { $0 == "," || $0 == "\"" || $0 == "\n" || $0 == "\r" }) else { return text }
+        guard text.unicodeScalars.contains(where: { $0 == "," || $0 == "\"" || $0 == "\n" || $0 == "\r" }) else { return text }
         return "\"" + text.replacingOccurrences(of: "\"", with: "\"\"") + "\""
     }
 }

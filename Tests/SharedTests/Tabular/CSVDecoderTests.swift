@@ -70,15 +70,18 @@ struct CSVDecoderTests {
     @Test("the writer's output reads back to the same table")
     func writerRoundTrip() throws {
         let schema = TableSchema(columns: [
-            ColumnSchema(name: "label, with comma", kind: .categorical(categories: ["plain", "with \"quote\"", "two\nlines"])),
+            ColumnSchema(name: "label, with comma", kind: .categorical(categories: ["plain", "with \"quote\"", "two\nlines", "crlf\r\nline", "cr\ronly"])),
             ColumnSchema(name: "x", kind: .real(lower: -1, upper: 1, binEdges: [-1, 0, 1], decimals: 3), missing: .keep),
             ColumnSchema(name: "n", kind: .integer(lower: 0, upper: 10, binEdges: [0, 5, 10])),
         ])
-        let table = try Table(schema: schema, columns: [[0, 1, 2], [0.125, .nan, -1], [0, 7, 10]])
+        // "\r\n" inside a category is one Swift Character: it must still be quoted.
+        let table = try Table(schema: schema, columns: [[0, 1, 2, 3, 4], [0.125, .nan, -1, 0, 1], [0, 7, 10, 1, 2]])
         let bytes = CSVWriter.encode(table)
         let read = try CSVReader(schema: schema).read(bytes: bytes, name: "roundtrip.csv")
-        #expect(read.table.values[0] == [0, 1, 2])
-        #expect(read.table.values[2] == [0, 7, 10])
+        #expect(read.table.rowCount == 5)
+        #expect(read.table.values[0] == [0, 1, 2, 3, 4])
+        #expect(read.table.values[2] == [0, 7, 10, 1, 2])
         #expect(read.table.values[1][0] == 0.125 && read.table.values[1][1].isNaN && read.table.values[1][2] == -1)
+        #expect(CSVWriter.quote("a\r\nb") == "\"a\r\nb\"" && CSVWriter.quote("plain") == "plain")
     }
 }
